@@ -1,0 +1,251 @@
+"""Config flow: a menu of meter kinds, then one validated step per kind.
+
+Linky: the port is probed at both TIC speeds (bounded time, never hangs), the
+mode, phases and producer status come from the frames, and the meter serial is
+the unique ID. USB discovery, reconfigure (new port, same meter) and an options
+flow for the update policy complete it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import probatio as vol  # HA 2026 ships probatio; `import voluptuous` resolves to its shim
+
+from homeassistant.components import usb
+from homeassistant.config_entries import (
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+    OptionsFlowWithReload,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SerialPortSelector,
+)
+from homeassistant.helpers.service_info.usb import UsbServiceInfo
+
+from .const import (
+    CONF_COUNTER_INTERVAL,
+    CONF_DEVICE,
+    CONF_KIND,
+    CONF_POWER_INTERVAL,
+    CONF_SERIAL,
+    CONF_TIC_MODE,
+    DEFAULT_COUNTER_INTERVAL,
+    DEFAULT_POWER_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MeterKind,
+)
+from .coordinator import EnergyMetersConfigEntry
+from .protocol.serial_link import (
+    InvalidPortUrlError,
+    PortAccessError,
+    PortNotFoundError,
+    SerialLinkError,
+)
+from .protocol.tic.detect import detect_tic_mode
+from .protocol.tic.framing import TicMode
+from .protocol.tic.meter import TicMeterInfo, describe_meter
+
+LINKY_SCHEMA = vol.Schema({vol.Required(CONF_DEVICE): SerialPortSelector()})
+
+
+class LinkyProbeError(Exception):
+    """The port does not deliver a usable TIC stream; ``key`` is the form error."""
+
+    def __init__(self, key: str) -> None:
+        """Store the translation key of the error."""
+        super().__init__(key)
+        self.key = key
+
+
+async def probe_linky(port: str) -> TicMeterInfo:
+    """Listen to ``port`` at both TIC speeds and describe the meter found."""
+    try:
+        result = await detect_tic_mode(port.strip())
+    except InvalidPortUrlError as err:
+        raise LinkyProbeError("invalid_port") from err
+    except PortNotFoundError as err:
+        raise LinkyProbeError("port_not_found") from err
+    except PortAccessError as err:
+        raise LinkyProbeError("port_busy") from err
+    except SerialLinkError as err:
+        raise LinkyProbeError("cannot_connect") from err
+    if result.mode is None or result.frame is None:
+        raise LinkyProbeError("not_tic" if any(result.bytes_seen.values()) else "no_data")
+    meter = describe_meter(result.frame)
+    if meter is None:  # pragma: no cover - detection only stops on a frame with an address
+        raise LinkyProbeError("no_data")
+    return meter
+
+
+def linky_entry_data(port: str, meter: TicMeterInfo) -> dict[str, Any]:
+    """Entry data for a probed Linky."""
+    return {
+        CONF_KIND: MeterKind.LINKY.value,
+        CONF_DEVICE: port.strip(),
+        CONF_TIC_MODE: meter.mode.value,
+        CONF_SERIAL: meter.address,
+    }
+
+
+def linky_title(meter: TicMeterInfo) -> str:
+    """Entry title: mode and serial."""
+    mode = "historique" if meter.mode is TicMode.HISTORIC else "standard"
+    return f"Linky {meter.address} ({mode})"
+
+
+class EnergyMetersConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up one meter."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start a flow."""
+        self._usb_port: str | None = None
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: EnergyMetersConfigEntry) -> OptionsFlow:
+        """Options: the update policy."""
+        return EnergyMetersOptionsFlow()
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """First step: which kind of meter."""
+        return self.async_show_menu(step_id="user", menu_options=[kind.value for kind in MeterKind])
+
+    async def _async_probe(self, port: str, errors: dict[str, str]) -> TicMeterInfo | None:
+        try:
+            return await probe_linky(port)
+        except LinkyProbeError as err:
+            errors["base"] = err.key
+        except Exception:
+            LOGGER.exception("Unexpected error while probing %s", port)
+            errors["base"] = "unknown"
+        return None
+
+    async def async_step_linky(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Linky: pick the TIC port; the mode and the meter are detected."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            port = user_input[CONF_DEVICE]
+            if (meter := await self._async_probe(port, errors)) is not None:
+                await self.async_set_unique_id(meter.address)
+                self._abort_if_unique_id_configured(
+                    updates={CONF_DEVICE: port.strip(), CONF_TIC_MODE: meter.mode.value}
+                )
+                return self.async_create_entry(
+                    title=linky_title(meter), data=linky_entry_data(port, meter)
+                )
+        return self.async_show_form(
+            step_id="linky",
+            data_schema=self.add_suggested_values_to_schema(LINKY_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def async_step_usb(self, discovery_info: UsbServiceInfo) -> ConfigFlowResult:
+        """A known TIC dongle was plugged in."""
+        port = await self.hass.async_add_executor_job(usb.get_serial_by_id, discovery_info.device)
+        self._async_abort_entries_match({CONF_DEVICE: port})
+        self._usb_port = port
+        self.context["title_placeholders"] = {
+            "name": usb.human_readable_device_name(
+                discovery_info.device,
+                discovery_info.serial_number,
+                discovery_info.manufacturer,
+                discovery_info.description,
+                discovery_info.vid,
+                discovery_info.pid,
+            )
+        }
+        return await self.async_step_usb_confirm()
+
+    async def async_step_usb_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm the discovered dongle, then read the meter behind it."""
+        assert self._usb_port is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if (meter := await self._async_probe(self._usb_port, errors)) is not None:
+                await self.async_set_unique_id(meter.address)
+                self._abort_if_unique_id_configured(
+                    updates={CONF_DEVICE: self._usb_port, CONF_TIC_MODE: meter.mode.value}
+                )
+                return self.async_create_entry(
+                    title=linky_title(meter), data=linky_entry_data(self._usb_port, meter)
+                )
+        self._set_confirm_only()
+        return self.async_show_form(
+            step_id="usb_confirm",
+            errors=errors,
+            description_placeholders={"port": self._usb_port},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move a meter to another port (the same meter only)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            port = user_input[CONF_DEVICE]
+            if (meter := await self._async_probe(port, errors)) is not None:
+                if meter.address != entry.unique_id:
+                    errors["base"] = "wrong_meter"
+                else:
+                    return self.async_update_reload_and_abort(
+                        entry,
+                        data_updates={CONF_DEVICE: port.strip(), CONF_TIC_MODE: meter.mode.value},
+                    )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                LINKY_SCHEMA, user_input or {CONF_DEVICE: entry.data[CONF_DEVICE]}
+            ),
+            errors=errors,
+            description_placeholders={"serial": entry.unique_id or ""},
+        )
+
+
+def _seconds(minimum: int, maximum: int) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=minimum,
+            max=maximum,
+            step=1,
+            mode=NumberSelectorMode.BOX,
+            unit_of_measurement="s",
+        )
+    )
+
+
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_COUNTER_INTERVAL, default=DEFAULT_COUNTER_INTERVAL): _seconds(1, 3600),
+        vol.Required(CONF_POWER_INTERVAL, default=DEFAULT_POWER_INTERVAL): _seconds(1, 600),
+    }
+)
+
+
+class EnergyMetersOptionsFlow(OptionsFlowWithReload):
+    """Update policy: how often values may be written."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Single options step."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={key: int(value) for key, value in user_input.items()}
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, dict(self.config_entry.options)
+            ),
+        )

@@ -1,0 +1,28 @@
+"""Constants for the Energy Meters integration."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+import logging
+from typing import Final
+
+DOMAIN: Final = "energy_meters"
+LOGGER = logging.getLogger(__package__)
+
+CONF_KIND: Final = "kind"
+# "device" is one of the keys HA's usb integration reads to show which entry uses a port
+CONF_DEVICE: Final = "device"
+CONF_TIC_MODE: Final = "tic_mode"
+CONF_SERIAL: Final = "serial"
+
+# options: update policy
+CONF_COUNTER_INTERVAL: Final = "counter_interval"
+CONF_POWER_INTERVAL: Final = "power_interval"
+DEFAULT_COUNTER_INTERVAL: Final = 30
+DEFAULT_POWER_INTERVAL: Final = 5
+
+
+class MeterKind(StrEnum):
+    """Meter families offered in the config-flow menu."""
+
+    LINKY = "linky"

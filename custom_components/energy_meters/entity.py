@@ -1,0 +1,91 @@
+"""Base entity and dynamic entity creation shared by every meter kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+import time
+from typing import Any
+
+from homeassistant.core import callback
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .coordinator import MeterCoordinator
+from .update_policy import Cadence
+
+
+class EnergyMetersEntity(CoordinatorEntity[MeterCoordinator[Any]]):
+    """An entity fed by a meter coordinator, written according to the update policy."""
+
+    _attr_has_entity_name = True
+    cadence: Cadence = Cadence.SLOW
+
+    def __init__(self, coordinator: MeterCoordinator[Any], description: EntityDescription) -> None:
+        """Bind the entity to its meter and description."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._attr_unique_id = f"{coordinator.unique_key}_{description.key}"
+        self._attr_device_info = coordinator.device_info
+        self._written: tuple[bool, Any] | None = None
+        self._written_at: float | None = None
+
+    def snapshot(self) -> Any:
+        """Return what the state write would publish (value and attributes)."""
+        raise NotImplementedError
+
+    async def async_added_to_hass(self) -> None:
+        """Remember the first written state."""
+        await super().async_added_to_hass()
+        self._written = (self.available, self.snapshot())
+        self._written_at = time.monotonic()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state if the policy allows it."""
+        current = (self.available, self.snapshot())
+        if self._written is not None and current[0] != self._written[0]:
+            cadence = Cadence.ALARM  # availability changes are written at once
+        else:
+            cadence = self.cadence
+        if not self.coordinator.policy.should_write(
+            cadence,
+            changed=current != self._written,
+            last_write=self._written_at,
+            now=time.monotonic(),
+        ):
+            return
+        self._written = current
+        self._written_at = time.monotonic()
+        self.coordinator.link.state_writes += 1
+        self.async_write_ha_state()
+
+
+@callback
+def async_add_dynamic_entities[DescT: EntityDescription](
+    coordinator: MeterCoordinator[Any],
+    descriptions: Sequence[DescT],
+    exists: Callable[[DescT, Any], bool],
+    factory: Callable[[MeterCoordinator[Any], DescT], Entity],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add an entity for every description whose value exists, now and later.
+
+    Labels that only appear on events (an overrun warning, a producer counter)
+    get their entity the first time the meter sends them.
+    """
+    added: set[str] = set()
+
+    @callback
+    def _add_new() -> None:
+        data = coordinator.data
+        if data is None:
+            return
+        new = [d for d in descriptions if d.key not in added and exists(d, data)]
+        if not new:
+            return
+        added.update(d.key for d in new)
+        async_add_entities([factory(coordinator, d) for d in new])
+
+    _add_new()
+    coordinator.config_entry.async_on_unload(coordinator.async_add_listener(_add_new))

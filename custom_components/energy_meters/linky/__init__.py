@@ -1,0 +1,1 @@
+"""Linky TIC meters: push coordinator and entity catalogue."""

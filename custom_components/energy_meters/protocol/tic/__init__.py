@@ -1,0 +1,1 @@
+"""Linky télé-information client (TIC): historic and standard modes."""
