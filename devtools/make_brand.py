@@ -1,4 +1,5 @@
-"""Draw the Energy Meters brand icon.
+"""
+Draw the Energy Meters brand icon.
 
 Writes ``custom_components/energy_meters/brand/icon.png`` (256x256) and
 ``icon@2x.png`` (512x512), the files Home Assistant (2026.3+) serves for a

@@ -63,9 +63,9 @@ class MeterBinarySensor(EnergyMetersEntity, BinarySensorEntity):
         super().__init__(coordinator, description)
         self.cadence = description.cadence
 
-    def snapshot(self) -> Any:
+    def snapshot(self) -> tuple[Any, Any]:
         """Value that a write would publish."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        return (self.entity_description.value_fn(self.coordinator.data), None)
 
     @property
     def is_on(self) -> bool | None:

@@ -27,11 +27,11 @@ class EnergyMetersEntity(CoordinatorEntity[MeterCoordinator[Any]]):
         self.entity_description = description
         self._attr_unique_id = f"{coordinator.unique_key}_{description.key}"
         self._attr_device_info = coordinator.device_info
-        self._written: tuple[bool, Any] | None = None
+        self._written: tuple[bool, tuple[Any, Any]] | None = None
         self._written_at: float | None = None
 
-    def snapshot(self) -> Any:
-        """Return what the state write would publish (value and attributes)."""
+    def snapshot(self) -> tuple[Any, Any]:
+        """Return what a state write would publish: (value, attributes)."""
         raise NotImplementedError
 
     async def async_added_to_hass(self) -> None:
@@ -44,8 +44,10 @@ class EnergyMetersEntity(CoordinatorEntity[MeterCoordinator[Any]]):
     def _handle_coordinator_update(self) -> None:
         """Write the state if the policy allows it."""
         current = (self.available, self.snapshot())
-        if self._written is not None and current[0] != self._written[0]:
-            cadence = Cadence.ALARM  # availability changes are written at once
+        written = self._written
+        if written is None or current[0] != written[0] or written[1][0] is None:
+            # availability changes, and a first value after "unknown", are written at once
+            cadence = Cadence.ALARM
         else:
             cadence = self.cadence
         if not self.coordinator.policy.should_write(

@@ -104,7 +104,7 @@ class MeterSensor(EnergyMetersEntity, SensorEntity):
         super().__init__(coordinator, description)
         self.cadence = description.cadence
 
-    def snapshot(self) -> Any:
+    def snapshot(self) -> tuple[Any, Any]:
         """Value and attributes that a write would publish."""
         data = self.coordinator.data
         attributes = (

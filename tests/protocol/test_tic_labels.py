@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from datetime import datetime
+import json
+from pathlib import Path
 import re
+from typing import Any
 
 import pytest
 
@@ -20,6 +23,13 @@ from custom_components.energy_meters.protocol.tic.labels import (
     dated_value_time,
     decode_value,
     label_key,
+)
+from custom_components.energy_meters.protocol.tic.stge import (
+    BREAKER_STATES,
+    CPL_STATES,
+    EURIDIS_STATES,
+    MOBILE_PEAK_STATES,
+    TEMPO_COLOURS,
 )
 
 KEY_RE = re.compile(r"^[a-z0-9_]+$")
@@ -271,3 +281,87 @@ def test_dated_values_keep_number_and_time() -> None:
     # The alias row decodes exactly like its canonical row.
     assert decode_value(LABELS["SMAXN-1"], group("SMAXN-1", "01422", "H240209211759")) == 1422
     assert decode("SINST1", "00263") == 263
+
+
+# --- translations and icons --------------------------------------------------------
+
+INTEGRATION = Path(__file__).parents[2] / "custom_components" / "energy_meters"
+STGE_SENSOR_STATES = {
+    "stge_breaker": set(BREAKER_STATES),
+    "stge_tempo_today": set(TEMPO_COLOURS),
+    "stge_tempo_tomorrow": set(TEMPO_COLOURS),
+    "stge_mobile_peak_notice": set(MOBILE_PEAK_STATES),
+    "stge_mobile_peak_active": set(MOBILE_PEAK_STATES),
+    "stge_euridis": set(EURIDIS_STATES),
+    "stge_cpl_status": set(CPL_STATES),
+}
+EXTRA_SENSOR_KEYS = {
+    *STGE_SENSOR_STATES,
+    "stge_supplier_index",
+    "stge_distributor_index",
+    "link_quality",
+    "checksum_errors",
+    "last_frame",
+    "rejected_readings",
+}
+BINARY_SENSOR_KEYS = {
+    "stge_dry_contact_open",
+    "stge_terminal_cover_open",
+    "stge_overvoltage",
+    "stge_overpower",
+    "stge_producer",
+    "stge_injecting",
+    "stge_clock_degraded",
+    "stge_cpl_synchronised",
+}
+
+
+def load_entity(name: str) -> dict[str, Any]:
+    data = json.loads((INTEGRATION / name).read_text(encoding="utf-8"))
+    entity: dict[str, Any] = data["entity"]
+    return entity
+
+
+def shape(node: object) -> object:
+    return {k: shape(v) for k, v in node.items()} if isinstance(node, dict) else None
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "de"])
+def test_entity_translations(lang: str) -> None:
+    entity = load_entity(f"translations/{lang}.json")
+    assert shape(entity) == shape(load_entity("translations/en.json"))
+    sensor, binary = entity["sensor"], entity["binary_sensor"]
+    entities = [r for r in LABELS.values() if r.alias_of is None and r.is_entity]
+    assert set(sensor) == {r.key for r in entities} | EXTRA_SENSOR_KEYS
+    assert set(binary) == BINARY_SENSOR_KEYS
+    for row in entities:
+        if row.quantity is TicQuantity.ENUM:
+            assert set(sensor[row.key]["state"]) == set(row.states.values()), row.key
+    for key, states in STGE_SENSOR_STATES.items():
+        assert set(sensor[key]["state"]) == states, key
+    for platform in (sensor, binary):
+        for key, entry in platform.items():
+            assert KEY_RE.match(key)
+            assert entry["name"]
+            assert entry["name"] == entry["name"].strip()
+            assert "Linky" not in entry["name"]
+            for text in entry.get("state", {}).values():
+                assert text
+                assert text == text.strip()
+
+
+def test_icons_match_translations() -> None:
+    icons = load_entity("icons.json")
+    names = load_entity("translations/en.json")
+    for platform, entries in icons.items():
+        for key, entry in entries.items():
+            assert key in names[platform], (platform, key)
+            assert entry["default"].startswith("mdi:")
+            states = entry.get("state", {})
+            allowed = (
+                {"on", "off"}
+                if platform == "binary_sensor"
+                else set(names[platform][key].get("state", {}))
+            )
+            assert set(states) <= allowed, (platform, key)
+            assert all(icon.startswith("mdi:") for icon in states.values())

@@ -1,4 +1,5 @@
-"""Asynchronous byte link to a meter, over serialx.
+"""
+Asynchronous byte link to a meter, over serialx.
 
 serialx opens every URL the integration accepts with the same asyncio API
 (``serialx.open_serial_connection``): local devices (``/dev/ttyUSB0``,
@@ -96,7 +97,8 @@ class SerialLink:
         return self._closed or self._writer.transport.is_closing()
 
     async def read(self, max_bytes: int = 4096) -> bytes:
-        """Return the next 1..max_bytes bytes; wait until some arrive.
+        """
+        Return the next 1..max_bytes bytes; wait until some arrive.
 
         Raises :class:`SerialLinkError` when the link is closed, at end of stream
         (peer closed, device unplugged) and on I/O errors: it never returns ``b""``.
@@ -159,7 +161,8 @@ class SerialLink:
 async def open_serial(
     url: str, settings: SerialSettings, *, open_timeout: float = DEFAULT_OPEN_TIMEOUT
 ) -> SerialLink:
-    """Open ``url`` with ``settings`` and return a :class:`SerialLink`.
+    """
+    Open ``url`` with ``settings`` and return a :class:`SerialLink`.
 
     Raises :class:`PortNotFoundError` (missing device, unknown host),
     :class:`PortAccessError` (permission denied, port in use),
@@ -180,7 +183,7 @@ async def open_serial(
             reader, writer = await serialx.open_serial_connection(url, **kwargs)
     except TimeoutError as err:
         raise SerialLinkError(f"{url}: timed out after {open_timeout:g} s while opening") from err
-    except Exception as err:  # noqa: BLE001 - every backend raises its own types
+    except Exception as err:
         raise _open_error(url, err) from err
     _LOGGER.debug("%s: opened at %s Bd", url, settings.baudrate)
     return SerialLink(url, settings, reader, writer)

@@ -1,4 +1,5 @@
-"""Encode TIC groups and frames exactly as a Linky meter sends them.
+"""
+Encode TIC groups and frames exactly as a Linky meter sends them.
 
 Used by the meter simulator and by tests; the integration itself only reads.
 
@@ -10,11 +11,13 @@ Used by the meter simulator and by tests; the integration itself only reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from .checksum import tic_checksum
 from .framing import TicMode
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 STX: Final = b"\x02"
 ETX: Final = b"\x03"
@@ -44,7 +47,8 @@ def encode_group(
     *,
     corrupt: bool = False,
 ) -> bytes:
-    """Return one group ``LF … CR`` with the checksum method of ``mode``.
+    """
+    Return one group ``LF … CR`` with the checksum method of ``mode``.
 
     ``horodate`` (standard mode only) is inserted between label and data.
     ``corrupt=True`` writes a wrong (but well-formed) checksum character.

@@ -1,0 +1,54 @@
+"""The simulated meters ``scripts/develop`` starts, and how each is added.
+
+One row per simulator: the command that runs it and the answers our config
+flow needs to add it. Each meter kind adds its own rows here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+import sys
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DevMeter:
+    """A simulator process and the config-flow answers that add it."""
+
+    name: str
+    command: Sequence[str]
+    flow_steps: Sequence[Mapping[str, Any]]
+    title_contains: str = ""  # how to recognise its config entry on later starts
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+def _tic(profile: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "simulators.tic",
+        "--profile",
+        profile,
+        "--tcp",
+        f"127.0.0.1:{port}",
+    ]
+
+
+DEV_METERS: tuple[DevMeter, ...] = (
+    DevMeter(
+        name="Linky standard, single-phase",
+        command=_tic("standard-mono", 7101),
+        flow_steps=({"next_step_id": "linky"}, {"device": "socket://127.0.0.1:7101"}),
+    ),
+    DevMeter(
+        name="Linky historique, Tempo",
+        command=_tic("historic-mono-tempo", 7102),
+        flow_steps=({"next_step_id": "linky"}, {"device": "socket://127.0.0.1:7102"}),
+    ),
+    DevMeter(
+        name="Linky standard, three-phase producer",
+        command=_tic("standard-producer", 7103),
+        flow_steps=({"next_step_id": "linky"}, {"device": "socket://127.0.0.1:7103"}),
+    ),
+)

@@ -1,0 +1,236 @@
+"""Run a real Home Assistant and drive it over its HTTP API.
+
+Shared by ``scripts/develop`` (the live demo) and the end-to-end test, so the
+demo's machinery is what the test suite exercises: prepare a config dir with
+this integration linked in, start ``hass``, complete onboarding with the dev
+account, and add config entries through our own config flow over
+``/api/config/config_entries/flow``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+import json
+import os
+from pathlib import Path
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+import urllib.error
+import urllib.parse
+import urllib.request
+
+REPO = Path(__file__).resolve().parents[1]
+INTEGRATION = REPO / "custom_components" / "energy_meters"
+CLIENT_ID = "http://127.0.0.1:8123/"
+
+DEV_USER = "dev"
+DEV_PASSWORD = "dev-energy-meters"  # noqa: S105 - documented local demo account
+DEV_NAME = "Energy Meters developer"
+
+BASE_CONFIG = """\
+homeassistant:
+  name: Energy Meters (dev)
+  latitude: 48.8566
+  longitude: 2.3522
+  elevation: 35
+  unit_system: metric
+  currency: EUR
+  country: FR
+  language: en
+  time_zone: Europe/Paris
+
+logger:
+  default: warning
+  logs:
+    custom_components.energy_meters: debug
+"""
+
+
+def prepare_config(
+    config_dir: Path, *, components: Iterable[str], http_port: int | None = None
+) -> None:
+    """Write configuration.yaml (only if missing) and link the integration in."""
+    config_dir.mkdir(parents=True, exist_ok=True)
+    custom = config_dir / "custom_components"
+    custom.mkdir(exist_ok=True)
+    link = custom / "energy_meters"
+    if link.is_symlink() or link.exists():
+        if link.resolve() != INTEGRATION:
+            link.unlink()
+    if not link.exists():
+        link.symlink_to(INTEGRATION, target_is_directory=True)
+    config_file = config_dir / "configuration.yaml"
+    if config_file.exists():
+        return
+    text = BASE_CONFIG + "".join(f"\n{name}:\n" for name in components)
+    if http_port is not None:
+        text += f"\nhttp:\n  server_host: 127.0.0.1\n  server_port: {http_port}\n"
+    config_file.write_text(text, encoding="utf-8")
+
+
+def start_hass(config_dir: Path, *, log_file: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start ``hass`` on ``config_dir`` (its own process group)."""
+    out = log_file.open("ab") if log_file is not None else None
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "homeassistant", "--config", str(config_dir)],
+        stdout=out or None,
+        stderr=subprocess.STDOUT if out else None,
+        start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """SIGTERM a process group, then SIGKILL it if it lingers."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+
+
+class HassError(RuntimeError):
+    """An API call failed."""
+
+
+@dataclass
+class HassClient:
+    """Minimal synchronous client for the REST API (stdlib only)."""
+
+    base_url: str
+    token: str | None = None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        form: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> Any:
+        """Call the API; return decoded JSON."""
+        headers = {}
+        data: bytes | None = None
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        req = urllib.request.Request(  # noqa: S310 - http://127.0.0.1 only
+            self.base_url + path, data=data, headers=headers, method=method
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+                raw = resp.read()
+        except urllib.error.HTTPError as err:
+            raise HassError(f"{method} {path}: {err.code} {err.read()[:300]!r}") from err
+        return json.loads(raw) if raw else None
+
+    def wait_until_up(self, timeout: float = 180.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+        """Wait until the HTTP server answers."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc is not None and proc.poll() is not None:
+                raise HassError(f"hass exited with code {proc.returncode}")
+            try:
+                self.request("GET", "/api/onboarding", timeout=3)
+            except (OSError, HassError):
+                time.sleep(0.5)
+                continue
+            return
+        raise HassError(f"Home Assistant did not answer within {timeout:.0f} s")
+
+    # --- authentication -----------------------------------------------------------
+    def onboard_or_login(self, state_file: Path) -> None:
+        """Onboard with the dev account on first start, else log in with it."""
+        steps = self.request("GET", "/api/onboarding")
+        pending = {step["step"] for step in steps if not step["done"]}
+        if "user" in pending:
+            result = self.request(
+                "POST",
+                "/api/onboarding/users",
+                {
+                    "client_id": CLIENT_ID,
+                    "name": DEV_NAME,
+                    "username": DEV_USER,
+                    "password": DEV_PASSWORD,
+                    "language": "en",
+                },
+            )
+            self._exchange_code(result["auth_code"])
+        else:
+            self._login()
+        if "core_config" in pending:
+            self.request("POST", "/api/onboarding/core_config")
+        if "analytics" in pending:
+            self.request("POST", "/api/onboarding/analytics")
+        if "integration" in pending:
+            self.request(
+                "POST",
+                "/api/onboarding/integration",
+                {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID},
+            )
+        state_file.write_text(json.dumps({"user": DEV_USER}), encoding="utf-8")
+
+    def _exchange_code(self, code: str) -> None:
+        tokens = self.request(
+            "POST",
+            "/auth/token",
+            form={"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID},
+        )
+        self.token = tokens["access_token"]
+
+    def _login(self) -> None:
+        flow = self.request(
+            "POST",
+            "/auth/login_flow",
+            {"client_id": CLIENT_ID, "handler": ["homeassistant", None], "redirect_uri": CLIENT_ID},
+        )
+        result = self.request(
+            "POST",
+            f"/auth/login_flow/{flow['flow_id']}",
+            {"client_id": CLIENT_ID, "username": DEV_USER, "password": DEV_PASSWORD},
+        )
+        if result.get("type") != "create_entry":
+            raise HassError(f"login with the dev account failed: {result}")
+        self._exchange_code(result["result"])
+
+    # --- config entries -------------------------------------------------------------
+    def entries(self, domain: str = "energy_meters") -> list[dict[str, Any]]:
+        """Config entries of ``domain``."""
+        entries: list[dict[str, Any]] = self.request(
+            "GET", f"/api/config/config_entries/entry?domain={domain}"
+        )
+        return entries
+
+    def run_flow(self, handler: str, steps: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+        """Start a config flow and answer its steps in order; return the last result."""
+        result: dict[str, Any] = self.request(
+            "POST", "/api/config/config_entries/flow", {"handler": handler}
+        )
+        for answer in steps:
+            if result.get("type") not in ("form", "menu"):
+                break
+            result = self.request(
+                "POST", f"/api/config/config_entries/flow/{result['flow_id']}", answer, timeout=60
+            )
+        return result
+
+    def states(self) -> list[dict[str, Any]]:
+        """All entity states."""
+        states: list[dict[str, Any]] = self.request("GET", "/api/states")
+        return states

@@ -1,0 +1,378 @@
+"""
+Linky TIC meter simulator: pacing, faults, socat pty and TCP transports, CLI.
+
+    python -m simulators.tic --profile standard-mono --tcp 127.0.0.1:7001
+    python -m simulators.tic --profile historic-tri --pty /tmp/linky --speed-factor 10 \
+        --fault bad_checksum_rate=0.05 --fault garbage_rate=0.1
+
+``--pty PATH`` runs ``socat`` to create a pty pair: the integration opens ``PATH``, the
+simulator writes to ``PATH.sim``. The simulator watches the speed the reader set on
+``PATH`` and, when it differs from the meter's speed, sends what a UART at that speed
+would decode (garbage), like a real line. Over TCP (every client gets the same stream,
+like ser2net) the reader is assumed to run at the meter's nominal speed.
+
+While running: SIGUSR1 toggles pause (silence, like an unplugged dongle), SIGUSR2 makes
+the next frame carry a counter glitch; stdin accepts ``pause``, ``resume``, ``glitch``,
+``overrun [s]``, ``set NAME VALUE`` and ``stats``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+import math
+import random
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+from custom_components.energy_meters.protocol.tic.encoder import encode_frame, encode_group
+from custom_components.energy_meters.protocol.tic.framing import TicMode
+from custom_components.energy_meters.protocol.tic.horodate import PARIS
+from simulators.tic_model import PROFILES, Group, MeterModel, Profile
+from simulators.tic_transport import (
+    Sink,
+    SocatPty,
+    StreamSink,
+    TcpMeterServer,
+    uart_mismatch,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+OTHER_BAUD = {1200: 9600, 9600: 1200}
+FLOAT_FAULTS = ("bad_checksum_rate", "eot_rate", "garbage_rate")
+BOOL_FAULTS = ("wrong_speed", "counter_glitch", "degraded_clock")
+
+
+@dataclass(slots=True)
+class Glitch:
+    """A counter sent with a wrong value (and a valid checksum)."""
+
+    label: str
+    true_value: int
+    sent_value: int
+
+
+def is_counter(label: str) -> bool:
+    """Whether ``label`` is a cumulative energy counter."""
+    return label in {"BASE", "HCHC", "HCHP", "EAST", "EAIT"} or label.startswith(
+        ("BBRH", "EASF", "EASD", "ERQ")
+    )
+
+
+def glitch_groups(groups: list[Group], rng: random.Random, *, jump: bool) -> Glitch | None:
+    """
+    Replace one non-zero counter in ``groups`` (in place) with a wrong value.
+
+    ``jump`` adds 900 000 Wh, otherwise 1 000 Wh are removed: the checksum stays valid
+    because the group is encoded afterwards.
+    """
+    candidates = [
+        i
+        for i, (label, data, _) in enumerate(groups)
+        if is_counter(label) and data.isdigit() and int(data) >= 1000
+    ]
+    if not candidates:
+        return None
+    i = rng.choice(candidates)
+    label, data, horodate = groups[i]
+    true_value = int(data)
+    sent = (true_value + 900_000) % 1_000_000_000 if jump else true_value - 1000
+    groups[i] = (label, f"{sent:0{len(data)}d}", horodate)
+    return Glitch(label, true_value, sent)
+
+
+def build_frame(
+    groups: list[Group],
+    mode: TicMode,
+    rng: random.Random,
+    *,
+    bad_checksum_rate: float = 0.0,
+    eot: bool = False,
+) -> tuple[bytes, int]:
+    """
+    Encode ``groups`` into frame bytes; return them and how many groups were corrupted.
+
+    With ``eot`` the frame is cut after a random group (or inside it) and ended with EOT.
+    """
+    encoded: list[bytes] = []
+    corrupted = 0
+    for label, data, horodate in groups:
+        corrupt = bad_checksum_rate > 0 and rng.random() < bad_checksum_rate
+        corrupted += corrupt
+        encoded.append(encode_group(label, data, mode, horodate, corrupt=corrupt))
+    frame = encode_frame(encoded)
+    if eot:
+        cut = rng.randrange(1, len(frame) - 1)
+        return frame[:cut] + b"\x04", corrupted
+    return frame, corrupted
+
+
+@dataclass(slots=True)
+class Faults:
+    """Faults to inject; change them at any time, they apply from the next frame."""
+
+    bad_checksum_rate: float = 0.0  # fraction of groups with a wrong checksum
+    eot_rate: float = 0.0  # fraction of frames aborted with EOT
+    garbage_rate: float = 0.0  # fraction of frames followed by random bytes
+    wrong_speed: bool = False  # meter sends at the other mode's speed
+    counter_glitch: bool = False  # one-shot: next frame has one wrong counter value
+    degraded_clock: bool = False  # lowercase season letters, STGE bit 16
+
+
+@dataclass(slots=True)
+class SimulatorStats:
+    """What the simulator actually emitted."""
+
+    frames: int = 0
+    short_frames: int = 0
+    groups: int = 0
+    corrupted_groups: int = 0
+    eot_frames: int = 0
+    garbage_bursts: int = 0
+    garbage_bytes: int = 0
+    bytes_sent: int = 0
+    glitches: list[Glitch] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Emission:
+    """One frame (plus any garbage after it) as the meter puts it on the line."""
+
+    data: bytes
+    groups: list[Group]
+    tx_baud: int
+    corrupted: int = 0
+    eot: bool = False
+    garbage: bytes = b""
+    glitch: Glitch | None = None
+
+
+class TicSimulator:
+    """A Linky meter emitting TIC frames, with faults switchable at runtime."""
+
+    def __init__(
+        self,
+        profile: str | Profile = "standard-mono",
+        *,
+        seed: int = 0,
+        speed_factor: float = 1.0,
+        faults: Faults | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """Create a simulator; ``clock`` returns aware datetimes (default: now)."""
+        self.profile = PROFILES[profile] if isinstance(profile, str) else profile
+        self.model = MeterModel(self.profile, seed)
+        self.faults = faults or Faults()
+        self.speed_factor = speed_factor
+        self.stats = SimulatorStats()
+        self._rng = random.Random(seed)
+        self._clock = clock or (lambda: datetime.now(PARIS))
+        self._running = asyncio.Event()
+        self._running.set()
+        self._glitch_jump = True
+
+    @property
+    def mode(self) -> TicMode:
+        """TIC mode of the emulated meter."""
+        return self.profile.mode
+
+    @property
+    def tx_baud(self) -> int:
+        """Speed the meter sends at (the other mode's speed under ``wrong_speed``)."""
+        baud = self.mode.baudrate
+        return OTHER_BAUD[baud] if self.faults.wrong_speed else baud
+
+    @property
+    def paused(self) -> bool:
+        """Whether the meter is silent."""
+        return not self._running.is_set()
+
+    def pause(self) -> None:
+        """Go silent at once (mid-frame too), like an unplugged dongle."""
+        self._running.clear()
+
+    def resume(self) -> None:
+        """Start sending again (with a new frame)."""
+        self._running.set()
+
+    def glitch_next_counter(self, *, jump: bool | None = None) -> None:
+        """Make the next frame carry one wrong counter (+900000 Wh or -1000 Wh)."""
+        if jump is not None:
+            self._glitch_jump = jump
+        self.faults.counter_glitch = True
+
+    def trigger_overrun(self, seconds: float = 30.0) -> None:
+        """Simulate a current overrun (ADPS / three-phase short-frame bursts)."""
+        self.model.overrun_until = self._clock() + timedelta(seconds=seconds)
+
+    def next_emission(self, now: datetime | None = None) -> Emission:
+        """Build the next frame (deterministic given the clock and the seed)."""
+        faults, rng = self.faults, self._rng
+        self.model.degraded_clock = faults.degraded_clock
+        groups = self.model.groups(now or self._clock())
+        glitch = None
+        if faults.counter_glitch:
+            glitch = glitch_groups(groups, rng, jump=self._glitch_jump)
+            faults.counter_glitch = False
+            self._glitch_jump = not self._glitch_jump
+        eot = faults.eot_rate > 0 and rng.random() < faults.eot_rate
+        data, corrupted = build_frame(
+            groups, self.mode, rng, bad_checksum_rate=faults.bad_checksum_rate, eot=eot
+        )
+        garbage = b""
+        if faults.garbage_rate > 0 and rng.random() < faults.garbage_rate:
+            noise = bytearray(rng.randbytes(rng.randint(4, 48)))
+            noise[rng.randrange(len(noise))] |= 0x80
+            garbage = bytes(noise)
+        stats = self.stats
+        stats.frames += 1
+        stats.short_frames += groups[0][0].startswith("ADIR")
+        stats.groups += len(groups)
+        stats.corrupted_groups += corrupted
+        stats.eot_frames += eot
+        stats.garbage_bursts += bool(garbage)
+        stats.garbage_bytes += len(garbage)
+        if glitch is not None:
+            stats.glitches.append(glitch)
+        return Emission(data + garbage, groups, self.tx_baud, corrupted, eot, garbage, glitch)
+
+    def gap_seconds(self, emission: Emission) -> float:
+        """Silence after a frame: 16.7-33.4 ms, standard frames at most ~1 per second."""
+        line_time = len(emission.data) * 10 / emission.tx_baud
+        gap = 0.03 if self.mode is TicMode.HISTORIC else max(0.03, 1.0 - line_time)
+        return gap / self.speed_factor
+
+    async def run(self, writer: asyncio.StreamWriter | Sink) -> None:
+        """Emit frames forever at line speed (scaled by ``speed_factor``)."""
+        sink: Sink = StreamSink(writer) if isinstance(writer, asyncio.StreamWriter) else writer
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._running.wait()
+            emission = self.next_emission()
+            rx_baud = sink.receiver_baudrate() or self.mode.baudrate
+            wire = uart_mismatch(emission.data, emission.tx_baud, rx_baud)
+            duration = len(emission.data) * 10 / emission.tx_baud / self.speed_factor
+            chunks = max(1, math.ceil(duration / 0.02))
+            start = loop.time()
+            for i in range(chunks):
+                if self.paused:
+                    break
+                chunk = wire[len(wire) * i // chunks : len(wire) * (i + 1) // chunks]
+                if chunk:
+                    await sink.send(chunk)
+                    self.stats.bytes_sent += len(chunk)
+                await asyncio.sleep(max(0.0, start + duration * (i + 1) / chunks - loop.time()))
+            await asyncio.sleep(self.gap_seconds(emission))
+
+
+def apply_fault(sim: TicSimulator, spec: str) -> None:
+    """Apply ``name[=value]`` (``pause``, ``overrun=30``, ``bad_checksum_rate=0.1``…)."""
+    name, _, value = spec.partition("=")
+    name = name.strip().replace("-", "_")
+    if name in FLOAT_FAULTS:
+        rate = float(value)
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"{name} must be within 0..1")
+        setattr(sim.faults, name, rate)
+    elif name in BOOL_FAULTS:
+        setattr(sim.faults, name, value.lower() not in {"0", "false", "no", "off"})
+    elif name in {"pause", "paused"}:
+        sim.pause()
+    elif name == "resume":
+        sim.resume()
+    elif name == "overrun":
+        sim.trigger_overrun(float(value or 30))
+    else:
+        raise ValueError(f"unknown fault {name!r}")
+
+
+async def _commands(sim: TicSimulator) -> None:
+    """Apply commands read from stdin until EOF."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    except ValueError, OSError:
+        return  # stdin is a regular file or closed: no commands
+    while line := (await reader.readline()).decode(errors="replace"):
+        words = line.split()
+        try:
+            if words[:1] == ["stats"]:
+                print({k: v for k, v in asdict(sim.stats).items() if k != "glitches"})
+            elif words[:1] == ["glitch"]:
+                sim.glitch_next_counter()
+            elif words[:1] == ["set"] and len(words) == 3:
+                apply_fault(sim, f"{words[1]}={words[2]}")
+            elif words:
+                apply_fault(sim, "=".join(words[:2]))
+        except ValueError as err:
+            print(f"error: {err}")
+
+
+async def _main(args: argparse.Namespace) -> None:
+    sim = TicSimulator(args.profile, seed=args.seed, speed_factor=args.speed_factor)
+    for spec in args.fault:
+        apply_fault(sim, spec)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, lambda: sim.resume() if sim.paused else sim.pause())
+    loop.add_signal_handler(signal.SIGUSR2, sim.glitch_next_counter)
+    tasks: list[asyncio.Task[None]] = []
+    if not sys.stdin.isatty() or args.commands:
+        tasks.append(asyncio.create_task(_commands(sim)))
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        server = await TcpMeterServer(sim, host or "127.0.0.1", int(port)).start()
+        print(f"{sim.profile.name}: listening on {server.url}", flush=True)
+        await stop.wait()
+        await server.close()
+    else:
+        pty = await SocatPty(args.pty).start()
+        pty.set_speed(sim.tx_baud)
+        print(f"{sim.profile.name}: open {pty.path} (simulator writes {pty.sim_path})", flush=True)
+        tasks.append(asyncio.create_task(sim.run(pty)))
+        await stop.wait()
+        await pty.stop()
+    for task in tasks:
+        task.cancel()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(
+        prog="python -m simulators.tic",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="standard-mono")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--tcp", metavar="HOST:PORT", help="serve every TCP client")
+    where.add_argument("--pty", metavar="PATH", help="socat pty pair: readers open PATH")
+    parser.add_argument("--speed-factor", type=float, default=1.0, help="faster than real time")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME[=VALUE]",
+        help="bad_checksum_rate=R, eot_rate=R, garbage_rate=R, wrong_speed, "
+        "counter_glitch, degraded_clock, pause, overrun=SECONDS",
+    )
+    parser.add_argument("--commands", action="store_true", help="read commands from stdin")
+    args = parser.parse_args(argv)
+    if args.speed_factor <= 0:
+        parser.error("--speed-factor must be positive")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_main(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""Linky push coordinator inside Home Assistant, with a fake serial link."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+
+from custom_components.energy_meters.const import (
+    CONF_COUNTER_INTERVAL,
+    CONF_DEVICE,
+    CONF_KIND,
+    CONF_POWER_INTERVAL,
+    CONF_SERIAL,
+    CONF_TIC_MODE,
+    DOMAIN,
+)
+from custom_components.energy_meters.protocol.serial_link import (
+    PortNotFoundError,
+    SerialLinkError,
+)
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+
+from .tic_frames import STANDARD_SERIAL, FakeTicLink, historic_frame, standard_frame
+
+COORDINATOR = "custom_components.energy_meters.linky.coordinator"
+
+
+class Links(list[FakeTicLink]):
+    """Links opened by the coordinator, newest last; ``failures`` fail the next opens."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures: list[Exception] = []
+
+
+@pytest.fixture
+def links() -> Iterator[Links]:
+    """Every fake link opened by the coordinator, newest last."""
+    opened = Links()
+    failures = opened.failures
+
+    async def _open(url: str, settings: Any) -> FakeTicLink:
+        if failures:
+            raise failures.pop(0)
+        link = FakeTicLink()
+        opened.append(link)
+        return link
+
+    with (
+        patch(f"{COORDINATOR}.open_serial", side_effect=_open),
+        patch(f"{COORDINATOR}.BACKOFF", (0.01,)),
+    ):
+        yield opened
+
+
+def _entry(mode: str = "standard", serial: str = STANDARD_SERIAL, **options: int) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=serial,
+        title=f"Linky {serial} ({mode})",
+        data={CONF_KIND: "linky", CONF_DEVICE: "/dev/ttyTIC", CONF_TIC_MODE: mode, CONF_SERIAL: serial},
+        options=options,
+    )
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+def _state(hass: HomeAssistant, entity_registry: er.EntityRegistry, key: str, serial: str = STANDARD_SERIAL) -> str | None:
+    for platform in ("sensor", "binary_sensor"):
+        if entity_id := entity_registry.async_get_entity_id(platform, DOMAIN, f"{serial}_{key}"):
+            state = hass.states.get(entity_id)
+            return state.state if state else None
+    return None
+
+
+async def _setup(hass: HomeAssistant, links: Links, entry: MockConfigEntry, first: bytes) -> FakeTicLink:
+    entry.add_to_hass(hass)
+
+    async def _feed() -> None:
+        await _until(lambda: bool(links))
+        links[-1].push(first)
+
+    feeder = hass.async_create_task(_feed())
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await feeder
+    await hass.async_block_till_done()
+    return links[-1]
+
+
+async def test_setup_creates_entities_from_the_first_frame(
+    hass: HomeAssistant, links: Links, entity_registry: er.EntityRegistry
+) -> None:
+    entry = _entry()
+    link = await _setup(hass, links, entry, standard_frame(east=3519702, sinsts=263))
+    assert entry.state is ConfigEntryState.LOADED
+    assert _state(hass, entity_registry, "east") == "unknown"  # counters wait for a confirmation
+    link.push(standard_frame(east=3519702, sinsts=263))
+    await _until(lambda: entry.runtime_data.data.values["EAST"] is not None)
+    await hass.async_block_till_done()
+    assert _state(hass, entity_registry, "east") == "3519.702"
+    assert _state(hass, entity_registry, "sinsts") == "263"
+    assert _state(hass, entity_registry, "stge_tempo_today") == "none"
+    assert _state(hass, entity_registry, "stge_producer") == "off"
+    assert _state(hass, entity_registry, "link_quality") is not None
+    entity = entity_registry.async_get(entity_registry.async_get_entity_id("sensor", DOMAIN, f"{STANDARD_SERIAL}_east") or "")
+    assert entity is not None and entity.translation_key == "east"
+    smaxsn = hass.states.get(entity_registry.async_get_entity_id("sensor", DOMAIN, f"{STANDARD_SERIAL}_smaxsn") or "")
+    assert smaxsn is not None and smaxsn.attributes["measured_at"].startswith("2024-02-10T11:03:31")
+
+
+async def test_counter_glitch_never_reaches_the_state(
+    hass: HomeAssistant, links: Links, entity_registry: er.EntityRegistry
+) -> None:
+    entry = _entry(**{CONF_COUNTER_INTERVAL: 1, CONF_POWER_INTERVAL: 1})
+    link = await _setup(hass, links, entry, standard_frame(east=1000))
+    coordinator = entry.runtime_data
+    link.push(standard_frame(east=1000))
+    link.push(standard_frame(east=1001))
+    await _until(lambda: coordinator.data.values["EAST"] == 1001)
+    for count, glitch in enumerate((901001, 1000, 5), start=1):  # too high, decrease, garbage
+        link.push(standard_frame(east=glitch))
+        await _until(lambda: coordinator.link.rejected_readings == 3 * count)  # noqa: B023
+        assert coordinator.data.values["EAST"] == 1001
+    assert coordinator.link.rejected_readings == 9  # EAST, EASF01, EASD01 x 3
+    await asyncio.sleep(1.05)
+    link.push(standard_frame(east=1002))
+    await _until(lambda: coordinator.data.values["EAST"] == 1002)
+    await hass.async_block_till_done()
+    assert _state(hass, entity_registry, "east") == "1.002"
+
+
+async def test_update_policy_throttles_writes_but_not_alarms(
+    hass: HomeAssistant, links: Links, entity_registry: er.EntityRegistry
+) -> None:
+    entry = _entry(mode="historic", serial="021861348497", **{CONF_COUNTER_INTERVAL: 3600, CONF_POWER_INTERVAL: 3600})
+    link = await _setup(hass, links, entry, historic_frame(papp=1000))
+    coordinator = entry.runtime_data
+    for papp in (1100, 1200, 1300):
+        link.push(historic_frame(papp=papp))
+    await _until(lambda: coordinator.data.values["PAPP"] == 1300)
+    await hass.async_block_till_done()
+    assert _state(hass, entity_registry, "papp", "021861348497") == "1000"  # throttled
+    link.push(historic_frame(papp=9000, adps=45))  # overrun warning: written at once
+    await _until(lambda: coordinator.data.values.get("ADPS") == 45)
+    await hass.async_block_till_done()
+    assert _state(hass, entity_registry, "adps", "021861348497") == "45"
+    # the alarm disappears after a few frames without it
+    for _ in range(3):
+        link.push(historic_frame(papp=1000))
+    await _until(lambda: coordinator.data.values.get("ADPS") is None)
+
+
+async def test_silence_makes_entities_unavailable_then_recover(
+    hass: HomeAssistant, links: Links, entity_registry: er.EntityRegistry, caplog: pytest.LogCaptureFixture
+) -> None:
+    with patch.dict(f"{COORDINATOR}.FRAME_PERIOD", {"standard": 0.05}):
+        entry = _entry()
+        link = await _setup(hass, links, entry, standard_frame())
+        link.push(b"")  # bytes but no frame: the reader checks staleness
+        await _until(lambda: not entry.runtime_data.last_update_success)
+        await hass.async_block_till_done()
+        assert _state(hass, entity_registry, "sinsts") == STATE_UNAVAILABLE
+        link.push(standard_frame(sinsts=500))
+        await _until(lambda: entry.runtime_data.last_update_success)
+        await hass.async_block_till_done()
+        assert _state(hass, entity_registry, "sinsts") == "500"
+    assert caplog.text.count("is unavailable") == 1
+    assert "is available again" in caplog.text
+
+
+async def test_unplugged_probe_reconnects(
+    hass: HomeAssistant, links: Links, entity_registry: er.EntityRegistry
+) -> None:
+    entry = _entry()
+    link = await _setup(hass, links, entry, standard_frame())
+    links.failures.append(PortNotFoundError("gone"))
+    link.push(SerialLinkError("device disconnected"))
+    await _until(lambda: not entry.runtime_data.last_update_success)
+    await hass.async_block_till_done()
+    assert _state(hass, entity_registry, "east") == STATE_UNAVAILABLE
+    assert link.closed
+    await _until(lambda: len(links) == 2)
+    links[-1].push(standard_frame(east=3519703))
+    await _until(lambda: entry.runtime_data.last_update_success)
+    await hass.async_block_till_done()
+    assert _state(hass, entity_registry, "east") != STATE_UNAVAILABLE
+
+
+async def test_replaced_meter_raises_a_repair_issue(
+    hass: HomeAssistant, links: Links, issue_registry: ir.IssueRegistry
+) -> None:
+    entry = _entry()
+    link = await _setup(hass, links, entry, standard_frame())
+    coordinator = entry.runtime_data
+    link.push(standard_frame())
+    await _until(lambda: coordinator.data.values["EAST"] is not None)
+    link.push(standard_frame(serial="041876099999", east=1))
+    issue_id = f"meter_replaced_{entry.entry_id}"
+    await _until(lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is not None)
+    assert coordinator.data.values["EAST"] == 3519702  # the other meter's data is ignored
+    link.push(standard_frame())
+    await _until(lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is None)
+
+
+@pytest.mark.parametrize(
+    ("failure", "frames"),
+    [(PortNotFoundError("no such device"), []), (SerialLinkError("refused"), []), (None, [b"garbage"])],
+)
+async def test_setup_retries_when_the_meter_cannot_be_read(
+    hass: HomeAssistant, links: Links, failure: Exception | None, frames: list[bytes]
+) -> None:
+    if failure is not None:
+        links.failures.append(failure)
+    entry = _entry()
+    entry.add_to_hass(hass)
+    with patch(f"{COORDINATOR}.FIRST_FRAME_TIMEOUT", 0.2):
+        await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_unload_closes_the_port(hass: HomeAssistant, links: Links) -> None:
+    entry = _entry()
+    link = await _setup(hass, links, entry, standard_frame())
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert link.closed
+    assert entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_diagnostics_redact_identity(hass: HomeAssistant, hass_client: Any, links: Links) -> None:
+    entry = _entry()
+    await _setup(hass, links, entry, standard_frame(extra={"ZZTOP": "1"}))
+    diag = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = str(diag)
+    assert STANDARD_SERIAL not in text
+    assert "01234567890123" not in text  # PRM
+    assert diag["meter"]["unknown_labels"] == {"ZZTOP": "1"}
+    assert diag["meter"]["mode"] == "standard"
