@@ -152,6 +152,23 @@ GENERIC_USB_SERIAL = frozenset(
         ("067B", "2303"),  # Prolific PL2303
     }
 )
+# Globs made only of these words still match every adapter built on the chip.
+GENERIC_CHIP_WORDS = (
+    "ftdi",
+    "ft232",
+    "ft230",
+    "ft231",
+    "usb serial",
+    "usb-serial",
+    "usb uart",
+    "silicon labs",
+    "cp210",
+    "ch340",
+    "ch341",
+    "wch",
+    "prolific",
+    "pl2303",
+)
 CODEOWNER_RE = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9_.-]+)?$")
 
 # Small, explicit subset of hassfest's ALLOWED_USED_COMPONENTS: core internals that
@@ -230,6 +247,9 @@ SECTION_KEYS = frozenset({"name", "description", "data", "data_description"})
 ENTITY_KEYS = frozenset({"name", "state", "state_attributes", "unit_of_measurement"})
 ICON_ENTITY_KEYS = frozenset({"default", "state", "state_attributes", "range"})
 ICON_TOP_KEYS = frozenset({"entity", "services", "config", "options", "issues"})
+# States an entity of the platform has without translating them itself
+# (binary sensors are always on/off; their state names come from the device class).
+BUILTIN_STATES = {"binary_sensor": frozenset({"on", "off"})}
 
 QUALITY_SCALE_RULES = frozenset(
     {
@@ -432,11 +452,27 @@ class Constants:
 
     strings: dict[str, str] = field(default_factory=dict)
     lists: dict[str, list[str]] = field(default_factory=dict)
+    # string enums: class name -> {member: value}
+    enums: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def collect(cls, files: Iterable[Path]) -> Constants:
         consts = cls()
         trees = [_parse(path) for path in files]
+        for tree in trees:
+            for stmt in tree.body:
+                if isinstance(stmt, ast.ClassDef) and any(
+                    (_base_name(base) or "").endswith("Enum") for base in stmt.bases
+                ):
+                    consts.enums[stmt.name] = {
+                        item.targets[0].id: item.value.value
+                        for item in stmt.body
+                        if isinstance(item, ast.Assign)
+                        and len(item.targets) == 1
+                        and isinstance(item.targets[0], ast.Name)
+                        and isinstance(item.value, ast.Constant)
+                        and isinstance(item.value.value, str)
+                    }
         # Two passes so that lists may reference string constants from other modules.
         for _ in range(2):
             for tree in trees:
@@ -459,6 +495,14 @@ class Constants:
         """Resolve a string literal or a (possibly dotted) name of a string constant."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
+        if isinstance(node, ast.Attribute) and node.attr == "value":
+            node = node.value  # MeterKind.LINKY.value
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in self.enums
+        ):
+            return self.enums[node.value.id].get(node.attr)
         name = node.id if isinstance(node, ast.Name) else None
         if isinstance(node, ast.Attribute):
             name = node.attr
@@ -471,6 +515,19 @@ class Constants:
         value = getattr(ha_const, name, None)
         return value if isinstance(value, str) and name.isupper() else None
 
+    def choices(self, node: ast.expr | None) -> list[str] | None:
+        """Resolve a string, or every branch of ``"a" if cond else "b"`` / ``x or "b"``."""
+        if isinstance(node, ast.IfExp):
+            branches = [self.choices(node.body), self.choices(node.orelse)]
+        elif isinstance(node, ast.BoolOp):
+            branches = [self.choices(value) for value in node.values]
+        else:
+            text = self.string(node)
+            return None if text is None else [text]
+        if any(branch is None for branch in branches):
+            return None
+        return [text for branch in branches if branch for text in branch]
+
     def string_list(self, node: ast.expr | None) -> list[str] | None:
         """Resolve a list/tuple/set literal of strings, or the name of one."""
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
@@ -480,6 +537,30 @@ class Constants:
             return None
         if isinstance(node, ast.Name) and node.id in self.lists:
             return self.lists[node.id]
+        # [kind.value for kind in MeterKind], list(MeterKind), sorted(MeterKind)
+        if (
+            isinstance(node, ast.Call)
+            and _call_name(node) in {"list", "tuple", "sorted"}
+            and len(node.args) == 1
+        ):
+            return self.string_list(node.args[0])
+        if isinstance(node, ast.Name) and node.id in self.enums:
+            return list(self.enums[node.id].values())
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+            (gen,) = node.generators if len(node.generators) == 1 else (None,)
+            if (
+                gen is not None
+                and not gen.ifs
+                and isinstance(gen.target, ast.Name)
+                and isinstance(gen.iter, ast.Name)
+                and gen.iter.id in self.enums
+            ):
+                var = gen.target.id
+                elt = node.elt
+                if isinstance(elt, ast.Attribute) and elt.attr == "value":
+                    elt = elt.value
+                if isinstance(elt, ast.Name) and elt.id == var:
+                    return list(self.enums[gen.iter.id].values())
         return None
 
     def string_keys(self, node: ast.expr | None) -> set[str] | None:
@@ -543,16 +624,27 @@ def _usb_problems(matchers: Any) -> list[str]:
         ):
             problems.append(f"{where}.known_devices must be a list of strings")
         vid_pid = (str(matcher.get("vid", "")).upper(), str(matcher.get("pid", "")).upper())
-        description = matcher.get("description")
-        if vid_pid in GENERIC_USB_SERIAL and not (
-            isinstance(description, str) and "*" in description
-        ):
+        if vid_pid in GENERIC_USB_SERIAL and not _usb_narrowed(matcher):
             problems.append(
                 f"{where} matches the generic USB-serial bridge {vid_pid[0]}:{vid_pid[1]} "
-                'without a `description` glob (e.g. "*teleinfo*"): it would claim every '
-                "adapter using that chip"
+                "without a `description` (or product-specific `manufacturer`) glob, e.g. "
+                '"*teleinfo*": it would claim every adapter using that chip'
             )
     return problems
+
+
+def _usb_narrowed(matcher: dict[str, Any]) -> bool:
+    """Whether a description/manufacturer glob names the product, not the chip vendor."""
+    for key in ("description", "manufacturer"):
+        value = matcher.get(key)
+        if (
+            isinstance(value, str)
+            and "*" in value
+            and value.strip("*")
+            and not any(chip in value for chip in GENERIC_CHIP_WORDS)
+        ):
+            return True
+    return False
 
 
 def _requirement_problems(requirements: Any) -> list[str]:
@@ -1130,6 +1222,7 @@ class FlowKeys:
     unresolved: list[str] = field(default_factory=list)
     # ids of schema-marker calls that name a section(...) rather than a field
     section_markers: set[int] = field(default_factory=set)
+    title_placeholders: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
 
 def _flow_kind(
@@ -1186,6 +1279,8 @@ def collect_flow_keys(path: Path, consts: Constants, domain: str) -> FlowKeys:
 
     module_level = [stmt for stmt in tree.body if not isinstance(stmt, ast.ClassDef)]
     scan(module_level, "config")
+    carriers: dict[str, set[str]] = defaultdict(set)
+    carriers["config"] |= _error_carriers(module_level)
     for name, node in classes.items():
         if any(node in ast.walk(other) for other in classes.values() if other is not node):
             continue  # nested classes are scanned with their outer class
@@ -1193,6 +1288,7 @@ def collect_flow_keys(path: Path, consts: Constants, domain: str) -> FlowKeys:
         if section is None:
             if _flow_kind(name, bases) is None:
                 scan([node], "config")
+                carriers["config"] |= _error_carriers([node])
             continue
         for item in node.body:
             if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name.startswith(
@@ -1200,7 +1296,44 @@ def collect_flow_keys(path: Path, consts: Constants, domain: str) -> FlowKeys:
             ):
                 keys.step_methods[section].add(item.name.removeprefix("async_step_"))
         scan([node], section)
+        carriers[section] |= _error_carriers([node])
+    # raise ProbeError("port_busy") ... except ProbeError as err: errors["base"] = err.key
+    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+        if not call.args or (found := consts.choices(call.args[0])) is None:
+            continue
+        for section, names in carriers.items():
+            if _call_name(call) in names:
+                for key in found:
+                    keys.errors[section].setdefault(key, f"{_rel(path)}:{call.lineno}")
     return keys
+
+
+def _error_carriers(nodes: Iterable[ast.AST]) -> set[str]:
+    """Exception classes whose caught instance is stored as a form error.
+
+    ``except ProbeError as err: errors["base"] = err.key`` (or ``= str(err)``) makes
+    the first argument of every ``ProbeError("...")`` call an error key.
+    """
+    found: set[str] = set()
+    for node in nodes:
+        for handler in (n for n in ast.walk(node) if isinstance(n, ast.ExceptHandler)):
+            if handler.name is None or handler.type is None:
+                continue
+            types_ = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            for stmt in (n for body in handler.body for n in ast.walk(body)):
+                if not isinstance(stmt, ast.Assign) or not any(
+                    isinstance(t, ast.Subscript) and "error" in (_base_name(t.value) or "").lower()
+                    for t in stmt.targets
+                ):
+                    continue
+                value = stmt.value
+                if isinstance(value, ast.Call) and _call_name(value) == "str" and value.args:
+                    value = value.args[0]
+                if isinstance(value, ast.Attribute):
+                    value = value.value
+                if isinstance(value, ast.Name) and value.id == handler.name:
+                    found.update(n for n in (_base_name(t) for t in types_) if n)
+    return found
 
 
 def _scan_node(
@@ -1215,7 +1348,7 @@ def _scan_node(
                 isinstance(target, ast.Subscript)
                 and "error" in (_base_name(target.value) or "").lower()
             ):
-                if (key := consts.string(node.value)) is not None:
+                for key in consts.choices(node.value) or []:
                     keys.errors[section].setdefault(key, where)
             elif (
                 isinstance(target, ast.Name | ast.Attribute)
@@ -1223,17 +1356,21 @@ def _scan_node(
                 and isinstance(node.value, ast.Dict)
             ):
                 for value in node.value.values:
-                    if (key := consts.string(value)) is not None:
+                    for key in consts.choices(value) or []:
                         keys.errors[section].setdefault(key, where)
+            # self.context["title_placeholders"] = {"name": ...}
+            if (
+                isinstance(target, ast.Subscript)
+                and consts.string(target.slice) == "title_placeholders"
+                and (names := consts.string_keys(node.value)) is not None
+            ):
+                keys.title_placeholders[section] |= names
     if isinstance(node, ast.Dict):
         for key_node, value in zip(node.keys, node.values, strict=True):
             # {"base": "unknown"} returned by a validation helper
-            if (
-                key_node is not None
-                and consts.string(key_node) == "base"
-                and (key := consts.string(value)) is not None
-            ):
-                keys.errors[section].setdefault(key, where)
+            if key_node is not None and consts.string(key_node) == "base":
+                for key in consts.choices(value) or []:
+                    keys.errors[section].setdefault(key, where)
             # vol.Optional("advanced"): section(vol.Schema({...}))
             if (
                 isinstance(key_node, ast.Call)
@@ -1277,8 +1414,9 @@ def _scan_node(
     foreign = domain_node is not None and consts.string(domain_node) not in (None, domain)
     reason_node = _kw(node, "reason")
     if reason_node is not None and not foreign:
-        if (reason := consts.string(reason_node)) is not None:
-            keys.aborts[section].setdefault(reason, where)
+        if (reasons := consts.choices(reason_node)) is not None:
+            for reason in reasons:
+                keys.aborts[section].setdefault(reason, where)
         else:
             keys.unresolved.append(f"{where}: abort reason is not a constant")
     elif name == "_abort_if_unique_id_configured":
@@ -1357,6 +1495,17 @@ def check_flow_translations(keys: FlowKeys, trees: dict[str, Any]) -> list[str]:
             if key not in all_sections
         ]
 
+        for section in keys.steps:
+            flow_title = _get(tree, [*section.split("."), "flow_title"])
+            if isinstance(flow_title, str):
+                with contextlib.suppress(ValueError):
+                    if missing := sorted(
+                        placeholders(flow_title) - keys.title_placeholders.get(section, set())
+                    ):
+                        problems.append(
+                            f"{prefix} {section}.flow_title uses {missing}, never set in "
+                            'context["title_placeholders"]'
+                        )
         for section, step_id, provided, where in keys.shown:
             step = _get(tree, [*section.split("."), "step", step_id])
             if not isinstance(step, dict):
@@ -1405,6 +1554,9 @@ class CodeKeys:
     )
     unclassified: dict[str, str] = field(default_factory=dict)
     unresolved: list[str] = field(default_factory=list)
+    # entity translation keys computed at runtime (only the catalogue can check them)
+    dynamic_entity: list[str] = field(default_factory=list)
+    catalogue_loaded: bool = False
 
 
 def _platform_from_names(names: Iterable[str], suffix: str) -> str | None:
@@ -1432,7 +1584,53 @@ def _ancestors(name: str, bases: dict[str, list[str]]) -> list[str]:
     return out
 
 
+@dataclass
+class _Wrapper:
+    """A function that passes (a template of) its parameters on as ``translation_key``."""
+
+    func: ast.FunctionDef | ast.AsyncFunctionDef
+    parts: list[tuple[bool, str]]  # (is_param, literal text or parameter name)
+    placeholders: str | set[str] | None  # "kwargs", a fixed set, or None (unknown)
+    kind: str
+    platform: str | None
+    fixable: bool | None
+
+
+def _key_template(node: ast.expr, params: set[str]) -> list[tuple[bool, str]] | None:
+    """``key`` or ``f"stge_{field}"`` over the function's parameters, as parts."""
+    if isinstance(node, ast.Name) and node.id in params:
+        return [(True, node.id)]
+    if not isinstance(node, ast.JoinedStr):
+        return None
+    parts: list[tuple[bool, str]] = []
+    for value in node.values:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            parts.append((False, value.value))
+        elif (
+            isinstance(value, ast.FormattedValue)
+            and isinstance(value.value, ast.Name)
+            and value.value.id in params
+            and value.conversion == -1
+            and value.format_spec is None
+        ):
+            parts.append((True, value.value.id))
+        else:
+            return None
+    return parts
+
+
+def _params(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    args = func.args
+    return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+
+
 def collect_code_keys(integration_dir: Path, consts: Constants, domain: str) -> CodeKeys:
+    """Collect translation keys from entity classes, descriptions, errors and issues.
+
+    Keys built by a helper from its parameters (``def failure(self, key, **ph):
+    return UpdateFailed(translation_domain=DOMAIN, translation_key=key, ...)`` or
+    ``translation_key=f"stge_{field}"``) are resolved at the helper's call sites.
+    """
     files = python_files(integration_dir)
     trees = {path: _parse(path) for path in files}
     bases: dict[str, list[str]] = {}
@@ -1448,8 +1646,52 @@ def collect_code_keys(integration_dir: Path, consts: Constants, domain: str) -> 
     platforms = _entity_platforms()
     found = CodeKeys()
 
+    def classify(call: ast.Call, stem_platform: str | None) -> tuple[str, str | None]:
+        name = _call_name(call) or ""
+        if name in ISSUE_FUNCS:
+            return "issue", None
+        if (domain_node := _kw(call, "translation_domain")) is not None:
+            foreign = consts.string(domain_node) not in (None, domain)
+            return ("foreign" if foreign else "exception"), None
+        if name == "DeviceInfo":
+            return "device", None
+        if name.endswith("EntityDescription") or name in description_classes:
+            platform = _platform_from_names(_ancestors(name, bases), "EntityDescription")
+            return "entity", platform or stem_platform
+        return "unclassified", None
+
+    def record(
+        kind: str,
+        platform: str | None,
+        key: str,
+        provided: set[str] | None,
+        fixable: bool | None,
+        where: str,
+    ) -> None:
+        if kind == "issue":
+            found.issues[key].append((fixable, provided, where))
+        elif kind == "exception":
+            found.exceptions[key].append((provided, where))
+        elif kind == "device":
+            found.device.setdefault(key, where)
+        elif kind == "entity" and platform is not None:
+            found.entity.setdefault((platform, key), where)
+        elif kind != "foreign":
+            found.unclassified.setdefault(key, where)
+
+    def fixable_of(call: ast.Call) -> bool | None:
+        node = _kw(call, "is_fixable")
+        return node.value if isinstance(node, ast.Constant) else None
+
+    wrappers: dict[str, _Wrapper] = {}
     for path, tree in trees.items():
         stem_platform = path.stem if path.stem in platforms else None
+        enclosing: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        for func in ast.walk(tree):
+            if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+                for inner in ast.walk(func):
+                    enclosing[id(inner)] = func  # inner functions overwrite outer ones
+
         for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
             platform = _platform_from_names(_ancestors(cls.name, bases), "Entity") or stem_platform
             for node in ast.walk(cls):
@@ -1467,69 +1709,128 @@ def collect_code_keys(integration_dir: Path, consts: Constants, domain: str) -> 
                     continue
                 key = consts.string(value)
                 where = f"{_rel(path)}:{node.lineno}"
-                if key is None:
-                    if not (isinstance(value, ast.Constant) and value.value is None):
-                        found.unresolved.append(f"{where}: _attr_translation_key is not a constant")
-                elif platform is None:
-                    found.unclassified.setdefault(key, where)
-                else:
-                    found.entity.setdefault((platform, key), where)
+                if key is not None:
+                    record(
+                        "entity" if platform else "unclassified", platform, key, None, None, where
+                    )
+                elif not (isinstance(value, ast.Constant) and value.value is None):
+                    found.dynamic_entity.append(where)
 
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or (key_node := _kw(node, "translation_key")) is None:
                 continue
+            if isinstance(key_node, ast.Constant) and key_node.value is None:
+                continue
             where = f"{_rel(path)}:{node.lineno}"
-            key = consts.string(key_node)
-            if key is None:
-                if not (isinstance(key_node, ast.Constant) and key_node.value is None):
+            kind, platform = classify(node, stem_platform)
+            ph_node = _kw(node, "translation_placeholders")
+            provided = set() if ph_node is None else consts.string_keys(ph_node)
+            if (key := consts.string(key_node)) is not None:
+                record(kind, platform, key, provided, fixable_of(node), where)
+                device_class = _kw(node, "device_class")
+                if (
+                    kind == "entity"
+                    and platform is not None
+                    and isinstance(device_class, ast.Attribute)
+                    and device_class.attr == "ENUM"
+                    and (options := consts.string_list(_kw(node, "options"))) is not None
+                ):
+                    found.enum_states[(platform, key)].update(options)
+                continue
+            func = enclosing.get(id(node))
+            parts = _key_template(key_node, set(_params(func))) if func else None
+            if func is None or parts is None:
+                if kind == "entity":
+                    found.dynamic_entity.append(where)
+                elif kind != "foreign":
                     found.unresolved.append(f"{where}: translation_key is not a constant")
                 continue
-            name = _call_name(node) or ""
-            provided = consts.string_keys(_kw(node, "translation_placeholders"))
-            if _kw(node, "translation_placeholders") is None:
-                provided = set()
-            domain_node = _kw(node, "translation_domain")
-            if name in ISSUE_FUNCS:
-                fixable = _kw(node, "is_fixable")
-                fix = fixable.value if isinstance(fixable, ast.Constant) else None
-                found.issues[key].append((fix, provided, where))
-            elif domain_node is not None:
-                if consts.string(domain_node) in (None, domain):
-                    found.exceptions[key].append((provided, where))
-            elif name == "DeviceInfo":
-                found.device.setdefault(key, where)
-            elif name.endswith("EntityDescription") or name in description_classes:
-                platform = _platform_from_names(_ancestors(name, bases), "EntityDescription")
-                platform = platform or stem_platform
-                if platform is None:
-                    found.unclassified.setdefault(key, where)
-                    continue
-                found.entity.setdefault((platform, key), where)
-                device_class = _kw(node, "device_class")
-                if isinstance(device_class, ast.Attribute) and device_class.attr == "ENUM":
-                    options = consts.string_list(_kw(node, "options"))
-                    if options is not None:
-                        found.enum_states[(platform, key)].update(options)
+            mode: str | set[str] | None = provided
+            kwarg = func.args.kwarg.arg if func.args.kwarg else None
+            ph_name = ph_node.values[0] if isinstance(ph_node, ast.BoolOp) else ph_node
+            if kwarg and isinstance(ph_name, ast.Name) and ph_name.id == kwarg:
+                mode = "kwargs"
+            wrappers[func.name] = _Wrapper(func, parts, mode, kind, platform, fixable_of(node))
+
+    for path, tree in trees.items():
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            wrapper = wrappers.get(_call_name(call) or "")
+            if wrapper is None:
+                continue
+            where = f"{_rel(path)}:{call.lineno}"
+            params = _params(wrapper.func)
+            positional = [a.arg for a in (*wrapper.func.args.posonlyargs, *wrapper.func.args.args)]
+            if (
+                positional
+                and positional[0] in {"self", "cls"}
+                and isinstance(call.func, ast.Attribute)
+            ):
+                positional = positional[1:]
+            binding: dict[str, ast.expr] = dict(zip(positional, call.args, strict=False))
+            binding.update({kw.arg: kw.value for kw in call.keywords if kw.arg in params})
+            pieces = [
+                consts.string(binding.get(text)) if is_param else text
+                for is_param, text in wrapper.parts
+            ]
+            if any(piece is None for piece in pieces):
+                if wrapper.kind == "entity":
+                    found.dynamic_entity.append(where)
+                elif wrapper.kind != "foreign":
+                    found.unresolved.append(
+                        f"{where}: {wrapper.func.name}() is called with a non-constant key"
+                    )
+                continue
+            key = "".join(piece for piece in pieces if piece is not None)
+            provided: set[str] | None
+            if wrapper.placeholders == "kwargs":
+                provided = {kw.arg for kw in call.keywords if kw.arg and kw.arg not in params}
             else:
-                found.unclassified.setdefault(key, where)
+                provided = wrapper.placeholders if isinstance(wrapper.placeholders, set) else None
+            record(wrapper.kind, wrapper.platform, key, provided, wrapper.fixable, where)
     return found
 
 
-def add_catalogue_keys(found: CodeKeys, module_name: str | None) -> list[str]:
-    """Add keys from ``<module>.all_entity_descriptions()`` when the module provides it."""
+def add_catalogue_keys(
+    found: CodeKeys, module_name: str | None, integration_dir: Path | None = None
+) -> list[str]:
+    """Add keys from ``all_entity_descriptions()`` (platform, description) pairs.
+
+    The function is looked up in ``module_name`` first, then in any module of the
+    integration that defines it at top level. ``module_name=None`` disables this.
+    """
     if module_name is None:
         return []
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as err:
-        if err.name and module_name.startswith(err.name):
-            return []  # the catalogue module does not exist (yet)
-        return [f"importing {module_name} failed: {err!r}"]
-    catalogue = getattr(module, "all_entity_descriptions", None)
-    if catalogue is None:
-        return []
+    candidates = [module_name]
+    if integration_dir is not None:
+        package = module_name.rsplit(".", 1)[0]
+        for path in python_files(integration_dir):
+            tree = _parse(path)
+            if any(
+                isinstance(node, ast.FunctionDef) and node.name == "all_entity_descriptions"
+                for node in tree.body
+            ):
+                rel = path.relative_to(integration_dir).with_suffix("")
+                parts = [p for p in rel.parts if p != "__init__"]
+                candidates.append(".".join([package, *parts]))
+    problems: list[str] = []
+    for candidate in dict.fromkeys(candidates):
+        try:
+            module = importlib.import_module(candidate)
+        except ModuleNotFoundError as err:
+            if err.name and candidate.startswith(err.name):
+                continue  # the module does not exist (yet)
+            problems.append(f"importing {candidate} failed: {err!r}")
+            continue
+        catalogue = getattr(module, "all_entity_descriptions", None)
+        if catalogue is not None:
+            return problems + _catalogue_keys(found, candidate, catalogue)
+    return problems
+
+
+def _catalogue_keys(found: CodeKeys, module_name: str, catalogue: Any) -> list[str]:
     from homeassistant.components.sensor import SensorDeviceClass
 
+    found.catalogue_loaded = True
     problems = []
     for item in catalogue():
         try:
@@ -1568,6 +1869,12 @@ def _message_placeholder_problem(
 
 def check_code_translations(found: CodeKeys, trees: dict[str, Any]) -> list[str]:
     problems = list(found.unresolved)
+    if found.dynamic_entity and not found.catalogue_loaded:
+        problems.append(
+            "entity translation keys computed at runtime cannot be checked without a "
+            "catalogue: expose all_entity_descriptions() -> [(platform, description), ...] "
+            f"(see CATALOGUE_MODULE); computed at {', '.join(found.dynamic_entity)}"
+        )
     for lang in REQUIRED_LANGUAGES:
         tree = trees.get(lang)
         if tree is None:
@@ -1656,11 +1963,12 @@ def check_icons(icons: Any, en: dict[str, Any]) -> list[str]:
             if not _check_keys(spec, ICON_ENTITY_KEYS, where, problems):
                 continue
             states = spec.get("state", {})
-            for state, icon in states.items() if isinstance(states, dict) else []:
-                if state not in (translated.get("state") or {}):
-                    problems.append(f"{where}.state.{state}: not a state in en.json")
-                if icon == spec.get("default"):
-                    problems.append(f"{where}.state.{state} repeats the default icon")
+            builtin = BUILTIN_STATES.get(platform, frozenset())
+            problems.extend(
+                f"{where}.state.{state}: not a state in en.json"
+                for state in (states if isinstance(states, dict) else {})
+                if state not in (translated.get("state") or {}) and state not in builtin
+            )
             for bound in spec.get("range", {}) or {}:
                 try:
                     float(bound)
@@ -1825,7 +2133,7 @@ def test_code_translation_keys_exist() -> None:
     """Entity, device, exception and issue translation keys used in the code."""
     consts = Constants.collect(python_files(_integration_dir()))
     found = collect_code_keys(_integration_dir(), consts, _domain())
-    problems = add_catalogue_keys(found, CATALOGUE_MODULE)
+    problems = add_catalogue_keys(found, CATALOGUE_MODULE, _integration_dir())
     problems += check_code_translations(found, _translations())
     _assert_clean(problems, "translation keys used in code")
 
@@ -1871,6 +2179,8 @@ def png_bytes(width: int, height: int) -> bytes:
 
 
 SAMPLE_FLOW = """
+from enum import StrEnum
+
 from homeassistant.components import usb
 from homeassistant.config_entries import ConfigFlow, OptionsFlowWithReload
 from homeassistant.const import CONF_PORT
@@ -1883,20 +2193,37 @@ STEP_MENU = "user"
 ERR_TIMEOUT = "timeout"
 
 
+class Kind(StrEnum):
+    TIC = "tic"
+    RECONFIGURE = "reconfigure"
+
+
+class ProbeError(Exception):
+    def __init__(self, key):
+        self.key = key
+
+
 async def _validate(port):
     if not port:
         return {"base": "cannot_connect"}
+    if port == "busy":
+        raise ProbeError("port_busy")
+    if port.startswith("x"):
+        raise ProbeError("not_tic" if port else "no_data")
     return {}
 
 
 class SampleFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(self, user_input=None):
-        return self.async_show_menu(step_id=STEP_MENU, menu_options=["tic", "reconfigure"])
+        return self.async_show_menu(step_id=STEP_MENU, menu_options=[k.value for k in Kind])
 
     async def async_step_tic(self, user_input=None):
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = await _validate(user_input[CONF_PORT])
+            try:
+                errors = await _validate(user_input[CONF_PORT])
+            except ProbeError as err:
+                errors["base"] = err.key
             if not errors:
                 await self.async_set_unique_id("x")
                 self._abort_if_unique_id_configured()
@@ -1913,6 +2240,10 @@ class SampleFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders={"model": "Linky"},
         )
+
+    async def async_step_usb(self, discovery_info):
+        self.context["title_placeholders"] = {"name": discovery_info.device}
+        return await self.async_step_tic()
 
     async def async_step_reconfigure(self, user_input=None):
         if user_input is None:
@@ -1969,6 +2300,25 @@ class Status(SensorEntity):
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, "x")}, translation_key="meter")
 
 
+def _flag(name):
+    return SensorEntityDescription(key=name, translation_key=f"flag_{name}")
+
+
+FLAGS = (_flag("alarm"),)
+
+
+class Coordinator:
+    def failure(self, key, **placeholders):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders=placeholders or None,
+        )
+
+    def run(self):
+        raise self.failure("link_lost", port="x")
+
+
 def fail(port):
     ir.async_create_issue(None, DOMAIN, "id", is_fixable=False, translation_key="port_gone",
                           translation_placeholders={"port": port})
@@ -1982,7 +2332,11 @@ SAMPLE_EN: dict[str, Any] = {
         "error": {
             "cannot_connect": "Cannot connect",
             "timeout": "Timed out",
+            "port_busy": "Port busy",
+            "not_tic": "Not a TIC stream",
+            "no_data": "No data",
         },
+        "flow_title": "{name}",
         "step": {
             "user": {"menu_options": {"tic": "Linky TIC", "reconfigure": "Reconfigure"}},
             "tic": {
@@ -2015,9 +2369,13 @@ SAMPLE_EN: dict[str, Any] = {
             "index": {"name": "Index"},
             "period": {"name": "Period", "state": {"hp": "Peak", "hc": "Off-peak"}},
             "status": {"name": "Status"},
+            "flag_alarm": {"name": "Alarm"},
         }
     },
-    "exceptions": {"read_failed": {"message": "Reading {port} failed"}},
+    "exceptions": {
+        "read_failed": {"message": "Reading {port} failed"},
+        "link_lost": {"message": "Lost the link on {port}"},
+    },
     "issues": {"port_gone": {"title": "Port {port} gone", "description": "Replug {port}"}},
 }
 
@@ -2125,7 +2483,14 @@ def test_checker_flow_collector_finds_everything(sample: Path) -> None:
     assert set(keys.steps["config"]) == {"user", "tic", "reconfigure"}
     assert set(keys.steps["options"]) == {"init"}
     assert keys.menu_options["config"] == {("user", "tic"), ("user", "reconfigure")}
-    assert set(keys.errors["config"]) == {"cannot_connect", "timeout"}
+    assert set(keys.errors["config"]) == {
+        "cannot_connect",
+        "timeout",
+        "port_busy",
+        "not_tic",
+        "no_data",
+    }
+    assert keys.title_placeholders["config"] == {"name"}
     assert set(keys.errors["options"]) == {"interval_too_short"}
     # async_update_reload_and_abort without reason= is translated by Home Assistant.
     assert set(keys.aborts["config"]) == {"already_configured", "wrong_device"}
@@ -2137,11 +2502,18 @@ def test_checker_flow_collector_finds_everything(sample: Path) -> None:
 def test_checker_code_collector_finds_everything(sample: Path) -> None:
     consts = Constants.collect(python_files(sample))
     found = collect_code_keys(sample, consts, "sample_meters")
-    assert set(found.entity) == {("sensor", "index"), ("sensor", "period"), ("sensor", "status")}
+    assert set(found.entity) == {
+        ("sensor", "index"),
+        ("sensor", "period"),
+        ("sensor", "status"),
+        ("sensor", "flag_alarm"),
+    }
     assert found.enum_states == {("sensor", "period"): {"hp", "hc"}}
     assert set(found.device) == {"meter"}
-    assert set(found.exceptions) == {"read_failed"}
+    assert set(found.exceptions) == {"read_failed", "link_lost"}
     assert found.exceptions["read_failed"][0][0] == {"port"}
+    assert found.exceptions["link_lost"][0][0] == {"port"}
+    assert not found.dynamic_entity
     assert set(found.issues) == {"port_gone"}
     assert not found.unclassified
     assert not found.unresolved
@@ -2368,17 +2740,19 @@ def test_checker_icons() -> None:
     icons = {
         "entity": {
             "sensor": {
-                "period": {"default": "mdi:clock", "state": {"hp": "mdi:clock", "xx": "mdi:a"}},
+                "period": {"default": "mdi:clock", "state": {"hp": "mdi:sun", "xx": "mdi:a"}},
                 "ghost": {"default": "mdi:ghost"},
                 "index": {"default": "clock", "colour": "mdi:x"},
-            }
+            },
+            "binary_sensor": {"alarm": {"state": {"on": "mdi:bell-ring", "off": "mdi:bell"}}},
         }
     }
-    problems = "\n".join(check_icons(icons, SAMPLE_EN))
+    en = {**SAMPLE_EN, "entity": {**SAMPLE_EN["entity"], "binary_sensor": {"alarm": {"name": "A"}}}}
+    problems = "\n".join(check_icons(icons, en))
+    assert "binary_sensor" not in problems  # on/off are built-in binary sensor states
     for needle in (
         "entity.sensor.ghost: no entity.sensor.ghost in en.json",
         "entity.sensor.period.state.xx: not a state in en.json",
-        "entity.sensor.period.state.hp repeats the default icon",
         "entity.sensor.index.default must be an 'mdi:<name>' string",
         "entity.sensor.index has unknown keys ['colour']",
     ):
@@ -2440,3 +2814,54 @@ def test_checker_real_file_tests_fail_when_files_missing(
             check()
     with pytest.raises(AssertionError, match="missing"):
         test_brand_images()
+
+
+def test_checker_dynamic_keys_need_catalogue(tmp_path: Path) -> None:
+    domain_dir = make_sample(tmp_path)
+    (domain_dir / "extra.py").write_text(
+        "from homeassistant.components.sensor import SensorEntityDescription\n"
+        "from homeassistant.exceptions import HomeAssistantError\n"
+        "from .const import DOMAIN\n"
+        "def from_row(row):\n"
+        "    return SensorEntityDescription(key=row.key, translation_key=row.key)\n"
+        "def boom(key):\n"
+        "    raise HomeAssistantError(translation_domain=DOMAIN, translation_key=key)\n"
+        "def use(name):\n"
+        "    boom(name)\n"
+        "    boom('read_failed')\n"
+    )
+    consts = Constants.collect(python_files(domain_dir))
+    found = collect_code_keys(domain_dir, consts, "sample_meters")
+    assert [where.rsplit("/", 1)[-1] for where in found.dynamic_entity] == ["extra.py:5"]
+    assert any("boom() is called with a non-constant key" in p for p in found.unresolved)
+    trees = dict.fromkeys(REQUIRED_LANGUAGES, SAMPLE_EN)
+    problems = "\n".join(check_code_translations(found, trees))
+    assert "expose all_entity_descriptions()" in problems
+    found.catalogue_loaded = True
+    assert "expose all_entity_descriptions()" not in "\n".join(
+        check_code_translations(found, trees)
+    )
+
+
+def test_checker_usb_narrowing() -> None:
+    ok = [
+        {"vid": "0403", "pid": "6001", "manufacturer": "*cartelectronic*"},
+        {"vid": "0403", "pid": "6015", "description": "*tinfo*"},
+        {"vid": "1234", "pid": "ABCD"},  # not a generic bridge
+    ]
+    assert _usb_problems(ok) == []
+    bad = [
+        {"vid": "0403", "pid": "6001", "manufacturer": "*ftdi*"},
+        {"vid": "10C4", "pid": "EA60", "description": "cp2102 usb to uart"},
+        {"vid": "1A86", "pid": "7523", "description": "*"},
+    ]
+    assert len(_usb_problems(bad)) == 3
+
+
+def test_checker_flow_title_placeholders(sample: Path) -> None:
+    consts = Constants.collect(python_files(sample))
+    keys = collect_flow_keys(sample / "config_flow.py", consts, "sample_meters")
+    en = json.loads(json.dumps(SAMPLE_EN))
+    en["config"]["flow_title"] = "{name} ({model})"
+    problems = "\n".join(check_flow_translations(keys, {"en": en}))
+    assert "config.flow_title uses ['model']" in problems

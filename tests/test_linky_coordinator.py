@@ -64,12 +64,19 @@ def links() -> Iterator[Links]:
         yield opened
 
 
-def _entry(mode: str = "standard", serial: str = STANDARD_SERIAL, **options: int) -> MockConfigEntry:
+def _entry(
+    mode: str = "standard", serial: str = STANDARD_SERIAL, **options: int
+) -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         unique_id=serial,
         title=f"Linky {serial} ({mode})",
-        data={CONF_KIND: "linky", CONF_DEVICE: "/dev/ttyTIC", CONF_TIC_MODE: mode, CONF_SERIAL: serial},
+        data={
+            CONF_KIND: "linky",
+            CONF_DEVICE: "/dev/ttyTIC",
+            CONF_TIC_MODE: mode,
+            CONF_SERIAL: serial,
+        },
         options=options,
     )
 
@@ -80,7 +87,9 @@ async def _until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
             await asyncio.sleep(0.01)
 
 
-def _state(hass: HomeAssistant, entity_registry: er.EntityRegistry, key: str, serial: str = STANDARD_SERIAL) -> str | None:
+def _state(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, key: str, serial: str = STANDARD_SERIAL
+) -> str | None:
     for platform in ("sensor", "binary_sensor"):
         if entity_id := entity_registry.async_get_entity_id(platform, DOMAIN, f"{serial}_{key}"):
             state = hass.states.get(entity_id)
@@ -88,7 +97,9 @@ def _state(hass: HomeAssistant, entity_registry: er.EntityRegistry, key: str, se
     return None
 
 
-async def _setup(hass: HomeAssistant, links: Links, entry: MockConfigEntry, first: bytes) -> FakeTicLink:
+async def _setup(
+    hass: HomeAssistant, links: Links, entry: MockConfigEntry, first: bytes
+) -> FakeTicLink:
     entry.add_to_hass(hass)
 
     async def _feed() -> None:
@@ -117,9 +128,13 @@ async def test_setup_creates_entities_from_the_first_frame(
     assert _state(hass, entity_registry, "stge_tempo_today") == "none"
     assert _state(hass, entity_registry, "stge_producer") == "off"
     assert _state(hass, entity_registry, "link_quality") is not None
-    entity = entity_registry.async_get(entity_registry.async_get_entity_id("sensor", DOMAIN, f"{STANDARD_SERIAL}_east") or "")
+    entity = entity_registry.async_get(
+        entity_registry.async_get_entity_id("sensor", DOMAIN, f"{STANDARD_SERIAL}_east") or ""
+    )
     assert entity is not None and entity.translation_key == "east"
-    smaxsn = hass.states.get(entity_registry.async_get_entity_id("sensor", DOMAIN, f"{STANDARD_SERIAL}_smaxsn") or "")
+    smaxsn = hass.states.get(
+        entity_registry.async_get_entity_id("sensor", DOMAIN, f"{STANDARD_SERIAL}_smaxsn") or ""
+    )
     assert smaxsn is not None and smaxsn.attributes["measured_at"].startswith("2024-02-10T11:03:31")
 
 
@@ -147,7 +162,11 @@ async def test_counter_glitch_never_reaches_the_state(
 async def test_update_policy_throttles_writes_but_not_alarms(
     hass: HomeAssistant, links: Links, entity_registry: er.EntityRegistry
 ) -> None:
-    entry = _entry(mode="historic", serial="021861348497", **{CONF_COUNTER_INTERVAL: 3600, CONF_POWER_INTERVAL: 3600})
+    entry = _entry(
+        mode="historic",
+        serial="021861348497",
+        **{CONF_COUNTER_INTERVAL: 3600, CONF_POWER_INTERVAL: 3600},
+    )
     link = await _setup(hass, links, entry, historic_frame(papp=1000))
     coordinator = entry.runtime_data
     for papp in (1100, 1200, 1300):
@@ -166,7 +185,10 @@ async def test_update_policy_throttles_writes_but_not_alarms(
 
 
 async def test_silence_makes_entities_unavailable_then_recover(
-    hass: HomeAssistant, links: Links, entity_registry: er.EntityRegistry, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant,
+    links: Links,
+    entity_registry: er.EntityRegistry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     with patch.dict(f"{COORDINATOR}.FRAME_PERIOD", {"standard": 0.05}):
         entry = _entry()
@@ -219,7 +241,11 @@ async def test_replaced_meter_raises_a_repair_issue(
 
 @pytest.mark.parametrize(
     ("failure", "frames"),
-    [(PortNotFoundError("no such device"), []), (SerialLinkError("refused"), []), (None, [b"garbage"])],
+    [
+        (PortNotFoundError("no such device"), []),
+        (SerialLinkError("refused"), []),
+        (None, [b"garbage"]),
+    ],
 )
 async def test_setup_retries_when_the_meter_cannot_be_read(
     hass: HomeAssistant, links: Links, failure: Exception | None, frames: list[bytes]
@@ -242,7 +268,9 @@ async def test_unload_closes_the_port(hass: HomeAssistant, links: Links) -> None
     assert entry.state is ConfigEntryState.NOT_LOADED
 
 
-async def test_diagnostics_redact_identity(hass: HomeAssistant, hass_client: Any, links: Links) -> None:
+async def test_diagnostics_redact_identity(
+    hass: HomeAssistant, hass_client: Any, links: Links
+) -> None:
     entry = _entry()
     await _setup(hass, links, entry, standard_frame(extra={"ZZTOP": "1"}))
     diag = await get_diagnostics_for_config_entry(hass, hass_client, entry)

@@ -54,7 +54,11 @@ def standard_frame(
 
 
 def historic_frame(
-    *, serial: str = HISTORIC_SERIAL, base: int = 18328702, papp: int = 2830, adps: int | None = None
+    *,
+    serial: str = HISTORIC_SERIAL,
+    base: int = 18328702,
+    papp: int = 2830,
+    adps: int | None = None,
 ) -> bytes:
     """A single-phase historic-mode frame."""
     groups = [

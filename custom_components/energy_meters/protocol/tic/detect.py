@@ -61,9 +61,15 @@ class DetectionResult:
     ``mode`` is None when nothing valid was received: ``bytes_seen`` all zero means
     the port stayed silent, otherwise the bytes were unreadable (wrong speed, noise).
     ``frame`` is the first complete frame holding ADCO/ADSC (None if no full frame
-    arrived in time). ``valid_groups``/``bad_groups`` count the LF…CR groups seen at
-    each speed whose checksum (method of that mode) matched / did not match,
-    including groups of partial frames.
+    arrived in time). The three dicts are keyed by the mode whose *speed* was
+    listened to (HISTORIC = 1200 Bd, STANDARD = 9600 Bd; a speed not tried counts 0):
+    ``valid_groups`` counts the LF…CR groups (partial frames included) whose checksum
+    matched the method of their format, ``bad_groups`` the others.
+
+    Each speed accepts both formats, so ``mode`` is right even when the link ignores
+    the baud rate (``socket://`` to ser2net, ptys). ``baudrate`` is the speed the mode
+    was found at: 9600 with ``mode`` HISTORIC means a dongle that re-emits historic
+    frames at 9600 Bd; on a real serial line it is normally ``mode.baudrate``.
     """
 
     mode: TicMode | None
@@ -71,6 +77,7 @@ class DetectionResult:
     valid_groups: dict[TicMode, int] = field(default_factory=dict)
     bad_groups: dict[TicMode, int] = field(default_factory=dict)
     bytes_seen: dict[TicMode, int] = field(default_factory=dict)
+    baudrate: int | None = None
 
     @property
     def silent(self) -> bool:
@@ -79,24 +86,27 @@ class DetectionResult:
 
 
 class _GroupCounter:
-    """Count LF…CR groups with a valid / invalid checksum, frames or not."""
+    """Count LF…CR groups by the checksum method they satisfy, frames or not."""
 
-    def __init__(self, mode: TicMode) -> None:
-        self._historic = mode is TicMode.HISTORIC
+    def __init__(self) -> None:
         self._buf = bytearray()
-        self.valid = 0
+        self.valid = dict.fromkeys(PROBE_ORDER, 0)
         self.bad = 0
 
-    def _check(self, piece: bytes) -> bool:
+    @staticmethod
+    def _mode_of(piece: bytes) -> TicMode | None:
+        """Return the mode whose format and checksum ``piece`` (LF/CR excluded) has."""
         if len(piece) < 4 or not piece.isascii():
-            return False
-        if self._historic:
+            return None
+        if piece[-2] == 0x20:  # historic: method 1, the SP before the checksum excluded
             payload = piece[:-2]
-            return piece[-2] == 0x20 and b" " in payload and tic_checksum(payload) == piece[-1]
-        payload = piece[:-1]
-        return (
-            piece[-2] == 0x09 and payload.count(b"\t") >= 2 and (tic_checksum(payload) == piece[-1])
-        )
+            ok = b" " in payload and tic_checksum(payload) == piece[-1]
+            return TicMode.HISTORIC if ok else None
+        if piece[-2] == 0x09:  # standard: method 2, the HT before the checksum included
+            payload = piece[:-1]
+            ok = payload.count(b"\t") >= 2 and tic_checksum(payload) == piece[-1]
+            return TicMode.STANDARD if ok else None
+        return None
 
     def feed(self, data: bytes) -> None:
         buf = self._buf
@@ -115,44 +125,48 @@ class _GroupCounter:
                     continue
                 del buf[:lf]
                 return
-            if self._check(bytes(buf[lf + 1 : cr])):
-                self.valid += 1
-            else:
+            mode = self._mode_of(bytes(buf[lf + 1 : cr]))
+            if mode is None:
                 self.bad += 1
+            else:
+                self.valid[mode] += 1
             del buf[: cr + 1]
         buf.clear()
 
-    @property
-    def proven(self) -> bool:
-        return self.valid >= MIN_VALID_GROUPS and self.valid > self.bad
+    def proven(self) -> TicMode | None:
+        """The mode whose groups clearly dominate, if any."""
+        for mode, count in self.valid.items():
+            if count >= MIN_VALID_GROUPS and count > self.bad:
+                return mode
+        return None
 
 
 @dataclass(slots=True)
 class _Probe:
-    mode: TicMode
-    counter: _GroupCounter
+    speed: TicMode  # the mode whose baud rate is used
+    counter: _GroupCounter = field(default_factory=_GroupCounter)
     frame: TicFrame | None = None
     bytes_seen: int = 0
 
     @property
-    def detected(self) -> bool:
-        return self.frame is not None or self.counter.proven
+    def found(self) -> TicMode | None:
+        return self.frame.mode if self.frame is not None else self.counter.proven()
 
 
-async def _probe(url: str, mode: TicMode, listen_seconds: float, opener: Opener) -> _Probe:
-    """Listen to ``url`` at the speed of ``mode``; never longer than the bounds."""
-    probe = _Probe(mode, _GroupCounter(mode))
-    parser = TicParser(mode)
+async def _probe(url: str, speed: TicMode, listen_seconds: float, opener: Opener) -> _Probe:
+    """Listen to ``url`` at the baud rate of ``speed``; never longer than the bounds."""
+    probe = _Probe(speed)
+    parsers = [TicParser(mode) for mode in PROBE_ORDER]
     try:
         async with asyncio.timeout(OPEN_TIMEOUT):
-            link = await opener(url, SerialSettings(baudrate=mode.baudrate))
+            link = await opener(url, SerialSettings(baudrate=speed.baudrate))
     except TimeoutError as err:
         raise SerialLinkError(f"{url}: timed out while opening") from err
     loop = asyncio.get_running_loop()
     deadline = loop.time() + listen_seconds
     try:
         while True:
-            grace = probe.frame is None and probe.counter.proven
+            grace = probe.frame is None and probe.counter.proven() is not None
             remaining = deadline + (FRAME_GRACE_SECONDS if grace else 0.0) - loop.time()
             if remaining <= 0:
                 break
@@ -163,10 +177,11 @@ async def _probe(url: str, mode: TicMode, listen_seconds: float, opener: Opener)
                 break
             probe.bytes_seen += len(data)
             probe.counter.feed(data)
-            for frame in parser.feed(data):
-                better = probe.frame is None or probe.frame.short
-                if better and any(label in frame for label in IDENTITY_LABELS):
-                    probe.frame = frame
+            for parser in parsers:
+                for frame in parser.feed(data):
+                    better = probe.frame is None or probe.frame.short
+                    if better and any(label in frame for label in IDENTITY_LABELS):
+                        probe.frame = frame
             if probe.frame is not None and not probe.frame.short:
                 break
     finally:
@@ -176,9 +191,9 @@ async def _probe(url: str, mode: TicMode, listen_seconds: float, opener: Opener)
         except (TimeoutError, SerialLinkError, OSError) as err:
             _LOGGER.debug("%s: error closing after detection: %s", url, err)
     _LOGGER.debug(
-        "%s at %d Bd: %d bytes, %d valid / %d bad groups, frame: %s",
+        "%s at %d Bd: %d bytes, valid groups %s, %d bad, frame: %s",
         url,
-        mode.baudrate,
+        speed.baudrate,
         probe.bytes_seen,
         probe.counter.valid,
         probe.counter.bad,
@@ -191,7 +206,7 @@ async def detect_tic_mode(
     url: str, *, listen_seconds: float = 3.0, opener: Opener = open_serial
 ) -> DetectionResult:
     """
-    Listen to ``url`` in each TIC mode and return the one whose checksums match.
+    Listen to ``url`` at 1200 then 9600 Bd and return the TIC mode whose checksums match.
 
     Raises :class:`~..serial_link.SerialLinkError` (or a subclass) when the port cannot
     be opened or is lost while listening. Total time is bounded by about
@@ -202,11 +217,11 @@ async def detect_tic_mode(
     valid = dict.fromkeys(PROBE_ORDER, 0)
     bad = dict.fromkeys(PROBE_ORDER, 0)
     seen = dict.fromkeys(PROBE_ORDER, 0)
-    for mode in PROBE_ORDER:
-        probe = await _probe(url, mode, listen_seconds, opener)
-        valid[mode] = probe.counter.valid
-        bad[mode] = probe.counter.bad
-        seen[mode] = probe.bytes_seen
-        if probe.detected:
-            return DetectionResult(mode, probe.frame, valid, bad, seen)
+    for speed in PROBE_ORDER:
+        probe = await _probe(url, speed, listen_seconds, opener)
+        valid[speed] = sum(probe.counter.valid.values())
+        bad[speed] = probe.counter.bad
+        seen[speed] = probe.bytes_seen
+        if (mode := probe.found) is not None:
+            return DetectionResult(mode, probe.frame, valid, bad, seen, speed.baudrate)
     return DetectionResult(None, None, valid, bad, seen)

@@ -35,6 +35,9 @@ MAX_GROUP_BYTES: Final = 1024
 MAX_FRAME_BYTES: Final = 4096
 """Frames longer than this (between STX and ETX) are dropped as truncated."""
 
+CACHE_SIZE: Final = 512
+"""Validated groups remembered by their exact bytes (most groups repeat every frame)."""
+
 SHORT_FRAME_LABELS: Final = frozenset(
     {"ADIR1", "ADIR2", "ADIR3", "ADCO", "IINST1", "IINST2", "IINST3"}
 )
@@ -133,7 +136,7 @@ class TicParser:
     It never raises on bad input: invalid data is dropped and counted in :attr:`stats`.
     """
 
-    __slots__ = ("_buf", "_in_frame", "_mode", "_scan", "stats")
+    __slots__ = ("_buf", "_cache", "_dropped", "_in_frame", "_mode", "_scan", "stats")
 
     def __init__(self, mode: TicMode) -> None:
         """Create a parser for one TIC mode."""
@@ -141,6 +144,8 @@ class TicParser:
         self._buf = bytearray()
         self._in_frame = False
         self._scan = 0
+        self._cache: dict[bytes, TicGroup] = {}
+        self._dropped = 0
         self.stats = TicParserStats()
 
     @property
@@ -217,90 +222,103 @@ class TicParser:
 
     def _parse_body(self, body: bytes) -> TicFrame | None:
         """Parse the bytes between STX and ETX; None when no group is valid."""
-        stats = self.stats
         pieces = body.split(b"\n")
-        head = len(pieces[0])
-        if head:
-            stats.garbage_bytes += head
+        stats = self.stats
+        stats.garbage_bytes += len(pieces[0])
+        cache = self._cache
         if self._mode is TicMode.HISTORIC:
-            groups = self._historic_groups(pieces)
+            validate = self._validate_historic
         else:
-            groups = self._standard_groups(pieces)
+            validate = self._validate_standard
+        groups: dict[str, TicGroup] = {}
+        for i in range(1, len(pieces)):
+            piece = pieces[i]
+            group = cache.get(piece)
+            if group is None:
+                group = validate(piece)
+                if group is None:
+                    continue
+            groups[group.label] = group
+        stats.groups_ok += len(pieces) - 1 - self._dropped
+        self._dropped = 0
         if not groups:
             return None
         stats.frames += 1
         return TicFrame(self._mode, groups)
 
-    def _historic_groups(self, pieces: list[bytes]) -> dict[str, TicGroup]:
-        """Validate historic groups: ``label SP data SP checksum`` (method 1)."""
+    def _drop(self, piece: bytes, end: int, *, bad_checksum: bool = False) -> None:
+        """Count a dropped group; ``end`` is the index of its CR (-1 when missing)."""
         stats = self.stats
-        groups: dict[str, TicGroup] = {}
-        for i in range(1, len(pieces)):
-            piece = pieces[i]
-            cr = piece.find(CR)
-            if cr != len(piece) - 1:
-                if cr < 0:  # missing CR: the next LF started a new group
-                    stats.groups_malformed += 1
-                    stats.garbage_bytes += len(piece) + 1
-                    continue
-                stats.garbage_bytes += len(piece) - cr - 1
-            payload = piece[: cr - 2]
-            if cr < 4 or cr > MAX_GROUP_BYTES or piece[cr - 2] != SP or not payload.isascii():
-                stats.groups_malformed += 1
-                stats.garbage_bytes += cr + 2
-                continue
-            if tic_checksum(payload) != piece[cr - 1]:
-                stats.groups_bad_checksum += 1
-                stats.garbage_bytes += cr + 2
-                continue
-            text = payload.decode("ascii")
-            label, sep, data = text.partition(" ")
-            if not (label and sep and text.isprintable()):
-                stats.groups_malformed += 1
-                stats.garbage_bytes += cr + 2
-                continue
-            stats.groups_ok += 1
-            groups[label] = TicGroup(label, data, None)
-        return groups
+        if bad_checksum:
+            stats.groups_bad_checksum += 1
+        else:
+            stats.groups_malformed += 1
+        stats.garbage_bytes += len(piece) + 1 if end < 0 else end + 2
+        self._dropped += 1
 
-    def _standard_groups(self, pieces: list[bytes]) -> dict[str, TicGroup]:
-        """Validate standard groups: ``label HT [horodate HT] data HT checksum`` (method 2)."""
-        stats = self.stats
-        groups: dict[str, TicGroup] = {}
-        for i in range(1, len(pieces)):
-            piece = pieces[i]
-            cr = piece.find(CR)
-            if cr != len(piece) - 1:
-                if cr < 0:  # missing CR: the next LF started a new group
-                    stats.groups_malformed += 1
-                    stats.garbage_bytes += len(piece) + 1
-                    continue
-                stats.garbage_bytes += len(piece) - cr - 1
-            payload = piece[: cr - 1]
-            if cr < 4 or cr > MAX_GROUP_BYTES or piece[cr - 2] != HT or not payload.isascii():
-                stats.groups_malformed += 1
-                stats.garbage_bytes += cr + 2
-                continue
-            if tic_checksum(payload) != piece[cr - 1]:
-                stats.groups_bad_checksum += 1
-                stats.garbage_bytes += cr + 2
-                continue
-            fields = payload[:-1].decode("ascii").split("\t")
-            horodate: Horodate | None = None
-            if len(fields) == 2:
-                label, data = fields
-            elif len(fields) == 3:
-                label, stamp, data = fields
-                if stamp.isprintable():
-                    horodate = parse_horodate(stamp)
-                else:
-                    label = ""
+    def _validate_historic(self, piece: bytes) -> TicGroup | None:
+        """Validate ``label SP data SP checksum CR`` (method 1); count it if dropped."""
+        cr = piece.find(CR)
+        normal = cr == len(piece) - 1
+        if not normal:
+            if cr < 0:  # missing CR: the next LF started a new group
+                self._drop(piece, cr)
+                return None
+            self.stats.garbage_bytes += len(piece) - cr - 1
+        payload = piece[: cr - 2]
+        if cr < 4 or cr > MAX_GROUP_BYTES or piece[cr - 2] != SP or not payload.isascii():
+            self._drop(piece, cr)
+            return None
+        if tic_checksum(payload) != piece[cr - 1]:
+            self._drop(piece, cr, bad_checksum=True)
+            return None
+        text = payload.decode("ascii")
+        label, sep, data = text.partition(" ")
+        if not (label and sep and text.isprintable()):
+            self._drop(piece, cr)
+            return None
+        group = TicGroup(label, data, None)
+        if normal:  # remember it by its exact bytes: most groups repeat every frame
+            if len(cache := self._cache) >= CACHE_SIZE:
+                cache.clear()
+            cache[piece] = group
+        return group
+
+    def _validate_standard(self, piece: bytes) -> TicGroup | None:
+        """Validate ``label HT [horodate HT] data HT checksum CR`` (method 2)."""
+        cr = piece.find(CR)
+        normal = cr == len(piece) - 1
+        if not normal:
+            if cr < 0:  # missing CR: the next LF started a new group
+                self._drop(piece, cr)
+                return None
+            self.stats.garbage_bytes += len(piece) - cr - 1
+        payload = piece[: cr - 1]
+        if cr < 4 or cr > MAX_GROUP_BYTES or piece[cr - 2] != HT or not payload.isascii():
+            self._drop(piece, cr)
+            return None
+        if tic_checksum(payload) != piece[cr - 1]:
+            self._drop(piece, cr, bad_checksum=True)
+            return None
+        # payload ends with HT: the last field is always empty.
+        fields = payload.decode("ascii").split("\t")
+        horodate: Horodate | None = None
+        if len(fields) == 3:
+            label, data, _ = fields
+        elif len(fields) == 4:
+            label, stamp, data, _ = fields
+            if stamp.isprintable():
+                horodate = parse_horodate(stamp)
             else:
-                label = data = ""
-            if not (label and label.isprintable() and data.isprintable()):
-                stats.groups_malformed += 1
-                stats.garbage_bytes += cr + 2
-                continue
-            stats.groups_ok += 1
-            groups[label] = TicGroup(label, data, horodate)
-        return groups
+                label = ""
+        else:
+            label = data = ""
+        if not (label and label.isprintable() and data.isprintable()):
+            self._drop(piece, cr)
+            return None
+        group = TicGroup(label, data, horodate)
+        if normal:
+            if len(cache := self._cache) >= CACHE_SIZE:
+                cache.clear()
+            cache[piece] = group
+        return group
