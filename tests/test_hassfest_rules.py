@@ -36,10 +36,22 @@ Sources mirrored (Home Assistant 2026.10.4 / core ``script/hassfest``):
   ``translations/en.json`` and ``icons.json`` (no HTML, no URLs, no surrounding
   whitespace, valid translation keys, ``data_description`` keys within ``data``).
   Custom integrations cannot use ``strings.json`` or ``[%key:...%]`` references.
+  Beyond hassfest: the three languages have identical key trees and the same
+  placeholders per string; ``icons.json`` keys exist in ``en.json`` (binary-sensor
+  ``on``/``off`` icon states need no translation: they are built in).
 * ``usb.py`` / manifest usb schema, plus our own rule: no bare generic USB-serial
-  bridge VID:PID (FTDI, CP210x, CH340, PL2303) without a ``description`` glob.
+  bridge VID:PID (FTDI, CP210x, CH340, PL2303) without a ``description`` glob or a
+  product-specific ``manufacturer`` glob (``*ftdi*`` and the like do not count).
 * ``quality_scale.py``: rule names and ``done``/``todo``/``{status, comment}`` form.
 * HACS ``validate.py``: the ``hacs.json`` keys, one integration, brand images.
+
+Code-to-translation checks (what a user would otherwise see as a raw key):
+config/options flow steps, menu options, errors, aborts, form fields and
+description placeholders (``config_flow.py``, parsed with ``ast``); entity,
+device, exception and issue ``translation_key`` values anywhere in the package,
+including keys built by helpers from their arguments. Entity keys computed from
+data (e.g. a label table) are checked through ``all_entity_descriptions()``
+(``CATALOGUE_MODULE``, or any package module defining it at top level).
 
 Config-flow abort reasons that Home Assistant 2026.10.4 translates itself (it
 passes ``translation_domain="homeassistant"``: ``already_in_progress``,
@@ -1299,12 +1311,12 @@ def collect_flow_keys(path: Path, consts: Constants, domain: str) -> FlowKeys:
         carriers[section] |= _error_carriers([node])
     # raise ProbeError("port_busy") ... except ProbeError as err: errors["base"] = err.key
     for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
-        if not call.args or (found := consts.choices(call.args[0])) is None:
+        if not call.args or (carried := consts.choices(call.args[0])) is None:
             continue
         for section, names in carriers.items():
             if _call_name(call) in names:
-                for key in found:
-                    keys.errors[section].setdefault(key, f"{_rel(path)}:{call.lineno}")
+                for error_key in carried:
+                    keys.errors[section].setdefault(error_key, f"{_rel(path)}:{call.lineno}")
     return keys
 
 
@@ -1387,8 +1399,8 @@ def _scan_node(
     name = _call_name(node)
     if (errors := _kw(node, "errors")) is not None and isinstance(errors, ast.Dict):
         for value in errors.values:
-            if (key := consts.string(value)) is not None:
-                keys.errors[section].setdefault(key, where)
+            for error_key in consts.choices(value) or []:
+                keys.errors[section].setdefault(error_key, where)
 
     step_node = _kw(node, "step_id")
     if step_node is not None:
@@ -1426,17 +1438,17 @@ def _scan_node(
         keys.aborts[section].setdefault("already_configured", where)
     elif name == "_abort_if_unique_id_mismatch":
         keys.aborts[section].setdefault("unique_id_mismatch", where)
-    elif name == "AbortFlow" and node.args and (reason := consts.string(node.args[0])):
-        keys.aborts[section].setdefault(reason, where)
+    elif name == "AbortFlow" and node.args and (flow_reason := consts.string(node.args[0])):
+        keys.aborts[section].setdefault(flow_reason, where)
     # HA_TRANSLATED_DEFAULT_ABORTS without reason=: Home Assistant supplies the string.
 
     if (
         name in SCHEMA_MARKERS
         and id(node) not in keys.section_markers
         and node.args
-        and (key := consts.string(node.args[0]))
+        and (field_key := consts.string(node.args[0]))
     ):
-        keys.fields.setdefault(key, where)
+        keys.fields.setdefault(field_key, where)
 
 
 def check_flow_translations(keys: FlowKeys, trees: dict[str, Any]) -> list[str]:
@@ -1681,16 +1693,18 @@ def collect_code_keys(integration_dir: Path, consts: Constants, domain: str) -> 
 
     def fixable_of(call: ast.Call) -> bool | None:
         node = _kw(call, "is_fixable")
-        return node.value if isinstance(node, ast.Constant) else None
+        return (
+            node.value if isinstance(node, ast.Constant) and isinstance(node.value, bool) else None
+        )
 
     wrappers: dict[str, _Wrapper] = {}
     for path, tree in trees.items():
         stem_platform = path.stem if path.stem in platforms else None
         enclosing: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-        for func in ast.walk(tree):
-            if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
-                for inner in ast.walk(func):
-                    enclosing[id(inner)] = func  # inner functions overwrite outer ones
+        for fn_node in ast.walk(tree):
+            if isinstance(fn_node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for inner in ast.walk(fn_node):
+                    enclosing[id(inner)] = fn_node  # inner functions overwrite outer ones
 
         for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
             platform = _platform_from_names(_ancestors(cls.name, bases), "Entity") or stem_platform
@@ -1708,7 +1722,7 @@ def collect_code_keys(integration_dir: Path, consts: Constants, domain: str) -> 
                 ):
                     continue
                 key = consts.string(value)
-                where = f"{_rel(path)}:{node.lineno}"
+                where = f"{_rel(path)}:{getattr(node, 'lineno', '?')}"
                 if key is not None:
                     record(
                         "entity" if platform else "unclassified", platform, key, None, None, where
@@ -1781,12 +1795,12 @@ def collect_code_keys(integration_dir: Path, consts: Constants, domain: str) -> 
                     )
                 continue
             key = "".join(piece for piece in pieces if piece is not None)
-            provided: set[str] | None
+            passed: set[str] | None
             if wrapper.placeholders == "kwargs":
-                provided = {kw.arg for kw in call.keywords if kw.arg and kw.arg not in params}
+                passed = {kw.arg for kw in call.keywords if kw.arg and kw.arg not in params}
             else:
-                provided = wrapper.placeholders if isinstance(wrapper.placeholders, set) else None
-            record(wrapper.kind, wrapper.platform, key, provided, wrapper.fixable, where)
+                passed = wrapper.placeholders if isinstance(wrapper.placeholders, set) else None
+            record(wrapper.kind, wrapper.platform, key, passed, wrapper.fixable, where)
     return found
 
 

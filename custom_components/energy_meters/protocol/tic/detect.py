@@ -7,6 +7,10 @@ flooding garbage never stalls detection). Listening stops early at the first com
 frame holding the meter address (ADCO/ADSC). A historic frame lasts ~2.5 s at
 1200 Bd, so when groups with valid checksums are flowing but no complete frame has
 arrived yet, listening may go on for up to :data:`FRAME_GRACE_SECONDS` more.
+
+Groups are checked against both formats at each speed (SP + method 1, HT + method 2):
+over links that ignore the baud rate (TCP to ser2net, ptys) the first speed already
+tells the mode, and a dongle re-emitting historic frames at 9600 Bd is recognised.
 """
 
 from __future__ import annotations
@@ -134,7 +138,7 @@ class _GroupCounter:
         buf.clear()
 
     def proven(self) -> TicMode | None:
-        """The mode whose groups clearly dominate, if any."""
+        """Return the mode whose valid groups clearly dominate, if any."""
         for mode, count in self.valid.items():
             if count >= MIN_VALID_GROUPS and count > self.bad:
                 return mode

@@ -164,6 +164,15 @@ class TicParser:
         """Consume ``data``; return the frames it completes, in order."""
         buf = self._buf
         buf += data
+        if (
+            self._in_frame
+            and ETX not in data
+            and STX not in data
+            and EOT not in data
+            and len(buf) <= MAX_FRAME_BYTES
+        ):  # fast path: the frame goes on
+            self._scan = len(buf)
+            return []
         stats = self.stats
         frames: list[TicFrame] = []
         end = len(buf)
