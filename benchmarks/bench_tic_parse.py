@@ -38,7 +38,10 @@ REPEATS = 9
 CHUNKS = (64, 4096)
 SETS: dict[str, tuple[TicMode, list[str]]] = {
     "historic": (TicMode.HISTORIC, ["historic_tempo_single_phase", "historic_ejp_three_phase"]),
-    "standard": (TicMode.STANDARD, ["standard_single_phase", "standard_three_phase_producer_tempo"]),
+    "standard": (
+        TicMode.STANDARD,
+        ["standard_single_phase", "standard_three_phase_producer_tempo"],
+    ),
 }
 VOLATILE = {
     # historic

@@ -1,0 +1,1 @@
+"""Development tools: Home Assistant runner, develop orchestrator, generators."""

@@ -1,4 +1,5 @@
-"""The simulated meters ``scripts/develop`` starts, and how each is added.
+"""
+The simulated meters ``scripts/develop`` starts, and how each is added.
 
 One row per simulator: the command that runs it and the answers our config
 flow needs to add it. Each meter kind adds its own rows here.

@@ -1,4 +1,5 @@
-"""``scripts/develop``: Home Assistant with this integration and simulated meters.
+"""
+``scripts/develop``: Home Assistant with this integration and simulated meters.
 
 Starts every simulator of :mod:`devtools.dev_meters`, then ``hass`` on
 http://127.0.0.1:8123 with ``config/`` as its configuration directory. On the
@@ -108,11 +109,15 @@ def main() -> int:
         if args.exit_after_setup:
             for _ in range(60):
                 live = [
-                    s for s in client.states()
-                    if s["entity_id"].startswith("sensor.linky") and s["state"] not in ("unavailable", "unknown")
+                    s
+                    for s in client.states()
+                    if s["entity_id"].startswith("sensor.linky")
+                    and s["state"] not in ("unavailable", "unknown")
                 ]
                 if live:
-                    _say(f"{len(live)} live Linky sensors, e.g. {live[0]['entity_id']} = {live[0]['state']}")
+                    _say(
+                        f"{len(live)} live Linky sensors, e.g. {live[0]['entity_id']} = {live[0]['state']}"
+                    )
                     return 0
                 time.sleep(1)
             return 1

@@ -1,4 +1,5 @@
-"""Write the config/options/exceptions/issues parts of translations/{en,fr,de}.json.
+"""
+Write the config/options/exceptions/issues parts of translations/{en,fr,de}.json.
 
 Entity names live in the same files (``entity`` subtree); this script only
 replaces the subtrees it owns, so both can be edited independently. Run:
@@ -14,9 +15,18 @@ from typing import Any
 TRANSLATIONS = Path(__file__).parents[1] / "custom_components/energy_meters/translations"
 
 PORT = {
-    "en": ("Serial port", "The TIC dongle: a /dev/serial/by-id/… device, or socket://host:port (ser2net), rfc2217://host:port or an ESPHome serial proxy."),
-    "fr": ("Port série", "Le module TIC : un périphérique /dev/serial/by-id/…, ou socket://hôte:port (ser2net), rfc2217://hôte:port ou un proxy série ESPHome."),
-    "de": ("Serielle Schnittstelle", "Der TIC-Adapter: ein Gerät /dev/serial/by-id/… oder socket://host:port (ser2net), rfc2217://host:port oder ein ESPHome-Serial-Proxy."),
+    "en": (
+        "Serial port",
+        "The TIC dongle: a /dev/serial/by-id/… device, or socket://host:port (ser2net), rfc2217://host:port or an ESPHome serial proxy.",
+    ),
+    "fr": (
+        "Port série",
+        "Le module TIC : un périphérique /dev/serial/by-id/…, ou socket://hôte:port (ser2net), rfc2217://hôte:port ou un proxy série ESPHome.",
+    ),
+    "de": (
+        "Serielle Schnittstelle",
+        "Der TIC-Adapter: ein Gerät /dev/serial/by-id/… oder socket://host:port (ser2net), rfc2217://host:port oder ein ESPHome-Serial-Proxy.",
+    ),
 }
 
 ERRORS = {
@@ -80,11 +90,26 @@ TEXT: dict[str, dict[str, Any]] = {
         "flow_title": "{name}",
         "user": ("Add a meter", "Which kind of meter do you want to read?"),
         "menu": {"linky": "Linky (TIC, France)"},
-        "linky": ("Linky TIC", "Choose the port of your TIC dongle. The integration listens at 1200 and 9600 baud for a few seconds and detects the mode (historique or standard), the phases and the producer status from the frames."),
-        "usb_confirm": ("TIC dongle found", "A TIC dongle was found on {port}. Read the meter behind it?"),
-        "reconfigure": ("Change the port of meter {serial}", "Choose the new port. The meter found there must be the same one."),
-        "options": ("Update policy", "How often values may be written to Home Assistant. Alarms are always written at once."),
-        "counter": ("Counters and slow values (s)", "Energy indexes and other slow values are written when they change, at most this often."),
+        "linky": (
+            "Linky TIC",
+            "Choose the port of your TIC dongle. The integration listens at 1200 and 9600 baud for a few seconds and detects the mode (historique or standard), the phases and the producer status from the frames.",
+        ),
+        "usb_confirm": (
+            "TIC dongle found",
+            "A TIC dongle was found on {port}. Read the meter behind it?",
+        ),
+        "reconfigure": (
+            "Change the port of meter {serial}",
+            "Choose the new port. The meter found there must be the same one.",
+        ),
+        "options": (
+            "Update policy",
+            "How often values may be written to Home Assistant. Alarms are always written at once.",
+        ),
+        "counter": (
+            "Counters and slow values (s)",
+            "Energy indexes and other slow values are written when they change, at most this often.",
+        ),
         "power": ("Power and current (s)", "Power and current are written at most this often."),
         "exceptions": {
             "no_data": "No valid TIC frame from {port}",
@@ -92,43 +117,88 @@ TEXT: dict[str, dict[str, Any]] = {
             "cannot_connect": "Cannot open {port}: {error}",
             "connection_lost": "Connection to {port} lost: {error}",
         },
-        "issue": ("Another meter on the port of {title}", "The port {port} now delivers frames from meter {found}, not from meter {expected}. Its data is ignored so that two meters' histories are not merged. If the meter was replaced, add the new meter as a new entry and remove the old one; if the dongle moved, reconfigure the entries so each points to its meter."),
+        "issue": (
+            "Another meter on the port of {title}",
+            "The port {port} now delivers frames from meter {found}, not from meter {expected}. Its data is ignored so that two meters' histories are not merged. If the meter was replaced, add the new meter as a new entry and remove the old one; if the dongle moved, reconfigure the entries so each points to its meter.",
+        ),
     },
     "fr": {
         "flow_title": "{name}",
         "user": ("Ajouter un compteur", "Quel type de compteur voulez-vous lire ?"),
         "menu": {"linky": "Linky (TIC, France)"},
-        "linky": ("Linky TIC", "Choisissez le port de votre module TIC. L'intégration écoute quelques secondes à 1200 et 9600 bauds et détecte le mode (historique ou standard), les phases et le statut producteur à partir des trames."),
-        "usb_confirm": ("Module TIC détecté", "Un module TIC a été trouvé sur {port}. Lire le compteur qui y est relié ?"),
-        "reconfigure": ("Changer le port du compteur {serial}", "Choisissez le nouveau port. Le compteur qui s'y trouve doit être le même."),
-        "options": ("Fréquence de mise à jour", "À quelle fréquence les valeurs peuvent être écrites dans Home Assistant. Les alarmes sont toujours écrites immédiatement."),
-        "counter": ("Index et valeurs lentes (s)", "Les index d'énergie et autres valeurs lentes sont écrits quand ils changent, au plus à cet intervalle."),
-        "power": ("Puissance et courant (s)", "La puissance et le courant sont écrits au plus à cet intervalle."),
+        "linky": (
+            "Linky TIC",
+            "Choisissez le port de votre module TIC. L'intégration écoute quelques secondes à 1200 et 9600 bauds et détecte le mode (historique ou standard), les phases et le statut producteur à partir des trames.",
+        ),
+        "usb_confirm": (
+            "Module TIC détecté",
+            "Un module TIC a été trouvé sur {port}. Lire le compteur qui y est relié ?",
+        ),
+        "reconfigure": (
+            "Changer le port du compteur {serial}",
+            "Choisissez le nouveau port. Le compteur qui s'y trouve doit être le même.",
+        ),
+        "options": (
+            "Fréquence de mise à jour",
+            "À quelle fréquence les valeurs peuvent être écrites dans Home Assistant. Les alarmes sont toujours écrites immédiatement.",
+        ),
+        "counter": (
+            "Index et valeurs lentes (s)",
+            "Les index d'énergie et autres valeurs lentes sont écrits quand ils changent, au plus à cet intervalle.",
+        ),
+        "power": (
+            "Puissance et courant (s)",
+            "La puissance et le courant sont écrits au plus à cet intervalle.",
+        ),
         "exceptions": {
             "no_data": "Aucune trame TIC valide sur {port}",
             "port_not_found": "Le port {port} n'existe pas",
             "cannot_connect": "Impossible d'ouvrir {port} : {error}",
             "connection_lost": "Connexion à {port} perdue : {error}",
         },
-        "issue": ("Un autre compteur sur le port de {title}", "Le port {port} transmet maintenant les trames du compteur {found} et non du compteur {expected}. Ces données sont ignorées pour ne pas mélanger l'historique de deux compteurs. Si le compteur a été remplacé, ajoutez le nouveau comme nouvelle entrée et supprimez l'ancien ; si le module a été déplacé, reconfigurez les entrées pour que chacune pointe vers son compteur."),
+        "issue": (
+            "Un autre compteur sur le port de {title}",
+            "Le port {port} transmet maintenant les trames du compteur {found} et non du compteur {expected}. Ces données sont ignorées pour ne pas mélanger l'historique de deux compteurs. Si le compteur a été remplacé, ajoutez le nouveau comme nouvelle entrée et supprimez l'ancien ; si le module a été déplacé, reconfigurez les entrées pour que chacune pointe vers son compteur.",
+        ),
     },
     "de": {
         "flow_title": "{name}",
         "user": ("Zähler hinzufügen", "Welche Art von Zähler möchten Sie auslesen?"),
         "menu": {"linky": "Linky (TIC, Frankreich)"},
-        "linky": ("Linky TIC", "Wählen Sie die Schnittstelle Ihres TIC-Adapters. Die Integration hört einige Sekunden bei 1200 und 9600 Baud mit und erkennt Modus (historique oder standard), Phasen und Erzeugerstatus aus den Rahmen."),
-        "usb_confirm": ("TIC-Adapter gefunden", "An {port} wurde ein TIC-Adapter gefunden. Den angeschlossenen Zähler auslesen?"),
-        "reconfigure": ("Schnittstelle von Zähler {serial} ändern", "Wählen Sie die neue Schnittstelle. Der dort gefundene Zähler muss derselbe sein."),
-        "options": ("Aktualisierungsrichtlinie", "Wie oft Werte in Home Assistant geschrieben werden dürfen. Alarme werden immer sofort geschrieben."),
-        "counter": ("Zählerstände und langsame Werte (s)", "Energiezählerstände und andere langsame Werte werden bei Änderung geschrieben, höchstens in diesem Abstand."),
-        "power": ("Leistung und Strom (s)", "Leistung und Strom werden höchstens in diesem Abstand geschrieben."),
+        "linky": (
+            "Linky TIC",
+            "Wählen Sie die Schnittstelle Ihres TIC-Adapters. Die Integration hört einige Sekunden bei 1200 und 9600 Baud mit und erkennt Modus (historique oder standard), Phasen und Erzeugerstatus aus den Rahmen.",
+        ),
+        "usb_confirm": (
+            "TIC-Adapter gefunden",
+            "An {port} wurde ein TIC-Adapter gefunden. Den angeschlossenen Zähler auslesen?",
+        ),
+        "reconfigure": (
+            "Schnittstelle von Zähler {serial} ändern",
+            "Wählen Sie die neue Schnittstelle. Der dort gefundene Zähler muss derselbe sein.",
+        ),
+        "options": (
+            "Aktualisierungsrichtlinie",
+            "Wie oft Werte in Home Assistant geschrieben werden dürfen. Alarme werden immer sofort geschrieben.",
+        ),
+        "counter": (
+            "Zählerstände und langsame Werte (s)",
+            "Energiezählerstände und andere langsame Werte werden bei Änderung geschrieben, höchstens in diesem Abstand.",
+        ),
+        "power": (
+            "Leistung und Strom (s)",
+            "Leistung und Strom werden höchstens in diesem Abstand geschrieben.",
+        ),
         "exceptions": {
             "no_data": "Kein gültiger TIC-Rahmen von {port}",
             "port_not_found": "Die Schnittstelle {port} existiert nicht",
             "cannot_connect": "{port} kann nicht geöffnet werden: {error}",
             "connection_lost": "Verbindung zu {port} verloren: {error}",
         },
-        "issue": ("Anderer Zähler an der Schnittstelle von {title}", "Die Schnittstelle {port} liefert jetzt Rahmen von Zähler {found} statt von Zähler {expected}. Diese Daten werden ignoriert, damit die Verläufe zweier Zähler nicht vermischt werden. Wurde der Zähler getauscht, fügen Sie den neuen als neuen Eintrag hinzu und entfernen Sie den alten; wurde der Adapter umgesteckt, konfigurieren Sie die Einträge neu."),
+        "issue": (
+            "Anderer Zähler an der Schnittstelle von {title}",
+            "Die Schnittstelle {port} liefert jetzt Rahmen von Zähler {found} statt von Zähler {expected}. Diese Daten werden ignoriert, damit die Verläufe zweier Zähler nicht vermischt werden. Wurde der Zähler getauscht, fügen Sie den neuen als neuen Eintrag hinzu und entfernen Sie den alten; wurde der Adapter umgesteckt, konfigurieren Sie die Einträge neu.",
+        ),
     },
 }
 
@@ -145,10 +215,18 @@ def build(lang: str) -> dict[str, Any]:
         "config": {
             "flow_title": t["flow_title"],
             "step": {
-                "user": {"title": t["user"][0], "description": t["user"][1], "menu_options": t["menu"]},
+                "user": {
+                    "title": t["user"][0],
+                    "description": t["user"][1],
+                    "menu_options": t["menu"],
+                },
                 "linky": {"title": t["linky"][0], "description": t["linky"][1], **port_step},
                 "usb_confirm": {"title": t["usb_confirm"][0], "description": t["usb_confirm"][1]},
-                "reconfigure": {"title": t["reconfigure"][0], "description": t["reconfigure"][1], **port_step},
+                "reconfigure": {
+                    "title": t["reconfigure"][0],
+                    "description": t["reconfigure"][1],
+                    **port_step,
+                },
             },
             "error": {key: text[lang] for key, text in ERRORS.items()},
             "abort": {key: text[lang] for key, text in ABORTS.items()},
@@ -179,7 +257,9 @@ def main() -> None:
         data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         data.update(build(lang))
         order = ["config", "options", "entity", "exceptions", "issues"]
-        data = {k: data[k] for k in sorted(data, key=lambda k: order.index(k) if k in order else 99)}
+        data = {
+            k: data[k] for k in sorted(data, key=lambda k: order.index(k) if k in order else 99)
+        }
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

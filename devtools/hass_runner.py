@@ -1,4 +1,5 @@
-"""Run a real Home Assistant and drive it over its HTTP API.
+"""
+Run a real Home Assistant and drive it over its HTTP API.
 
 Shared by ``scripts/develop`` (the live demo) and the end-to-end test, so the
 demo's machinery is what the test suite exercises: prepare a config dir with
@@ -58,9 +59,8 @@ def prepare_config(
     custom = config_dir / "custom_components"
     custom.mkdir(exist_ok=True)
     link = custom / "energy_meters"
-    if link.is_symlink() or link.exists():
-        if link.resolve() != INTEGRATION:
-            link.unlink()
+    if (link.is_symlink() or link.exists()) and link.resolve() != INTEGRATION:
+        link.unlink()
     if not link.exists():
         link.symlink_to(INTEGRATION, target_is_directory=True)
     config_file = config_dir / "configuration.yaml"
@@ -140,7 +140,9 @@ class HassClient:
             raise HassError(f"{method} {path}: {err.code} {err.read()[:300]!r}") from err
         return json.loads(raw) if raw else None
 
-    def wait_until_up(self, timeout: float = 180.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+    def wait_until_up(
+        self, timeout: float = 180.0, proc: subprocess.Popen[bytes] | None = None
+    ) -> None:
         """Wait until the HTTP server answers."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -148,7 +150,7 @@ class HassClient:
                 raise HassError(f"hass exited with code {proc.returncode}")
             try:
                 self.request("GET", "/api/onboarding", timeout=3)
-            except (OSError, HassError):
+            except OSError, HassError:
                 time.sleep(0.5)
                 continue
             return

@@ -1,0 +1,1 @@
+"""Meter simulators used by tests and scripts/develop (no Home Assistant imports)."""

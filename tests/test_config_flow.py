@@ -6,6 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
+from homeassistant.config_entries import SOURCE_USB, SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.service_info.usb import UsbServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -26,10 +30,6 @@ from custom_components.energy_meters.protocol.serial_link import (
 )
 from custom_components.energy_meters.protocol.tic.detect import DetectionResult
 from custom_components.energy_meters.protocol.tic.framing import TicMode, TicParser
-from homeassistant.config_entries import SOURCE_USB, SOURCE_USER
-from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers.service_info.usb import UsbServiceInfo
 
 from .tic_frames import HISTORIC_SERIAL, STANDARD_SERIAL, historic_frame, standard_frame
 

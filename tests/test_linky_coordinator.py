@@ -7,6 +7,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -26,10 +30,6 @@ from custom_components.energy_meters.protocol.serial_link import (
     PortNotFoundError,
     SerialLinkError,
 )
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
 from .tic_frames import STANDARD_SERIAL, FakeTicLink, historic_frame, standard_frame
 

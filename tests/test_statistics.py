@@ -13,8 +13,11 @@ from functools import partial
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.components.recorder.history import state_changes_during_period
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
-
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
@@ -30,10 +33,6 @@ from custom_components.energy_meters.const import (
     DOMAIN,
 )
 from custom_components.energy_meters.update_policy import UpdatePolicy
-from homeassistant.components.recorder.history import state_changes_during_period
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
-from homeassistant.util import dt as dt_util
 
 from .tic_frames import STANDARD_SERIAL, FakeTicLink, standard_frame
 

@@ -19,7 +19,10 @@ from custom_components.energy_meters.update_policy import Cadence, UpdatePolicy
 )
 def test_intervals(cadence: Cadence, elapsed: float, expected: bool) -> None:
     policy = UpdatePolicy(slow_interval=30, fast_interval=5)
-    assert policy.should_write(cadence, changed=True, last_write=100.0, now=100.0 + elapsed) is expected
+    assert (
+        policy.should_write(cadence, changed=True, last_write=100.0, now=100.0 + elapsed)
+        is expected
+    )
 
 
 def test_unchanged_is_never_written() -> None:

@@ -1,4 +1,5 @@
-"""Config flow: a menu of meter kinds, then one validated step per kind.
+"""
+Config flow: a menu of meter kinds, then one validated step per kind.
 
 Linky: the port is probed at both TIC speeds (bounded time, never hangs), the
 mode, phases and producer status come from the frames, and the meter serial is
@@ -9,8 +10,6 @@ flow for the update policy complete it.
 from __future__ import annotations
 
 from typing import Any
-
-import probatio as vol  # HA 2026 ships probatio; `import voluptuous` resolves to its shim
 
 from homeassistant.components import usb
 from homeassistant.config_entries import (
@@ -27,6 +26,7 @@ from homeassistant.helpers.selector import (
     SerialPortSelector,
 )
 from homeassistant.helpers.service_info.usb import UsbServiceInfo
+import probatio as vol  # HA 2026 ships probatio; `import voluptuous` resolves to its shim
 
 from .const import (
     CONF_COUNTER_INTERVAL,
@@ -125,24 +125,29 @@ class EnergyMetersConfigFlow(ConfigFlow, domain=DOMAIN):
             return await probe_linky(port)
         except LinkyProbeError as err:
             errors["base"] = err.key
-        except Exception:
+        except Exception:  # noqa: BLE001 - shown as "unknown", details in the log
             LOGGER.exception("Unexpected error while probing %s", port)
             errors["base"] = "unknown"
         return None
 
+    async def _async_add_linky(self, port: str, errors: dict[str, str]) -> ConfigFlowResult | None:
+        """Probe ``port``; create the entry (or abort for a known meter), else fill ``errors``."""
+        meter = await self._async_probe(port, errors)
+        if meter is None:
+            return None
+        await self.async_set_unique_id(meter.address)
+        self._abort_if_unique_id_configured(
+            updates={CONF_DEVICE: port.strip(), CONF_TIC_MODE: meter.mode.value}
+        )
+        return self.async_create_entry(title=linky_title(meter), data=linky_entry_data(port, meter))
+
     async def async_step_linky(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Linky: pick the TIC port; the mode and the meter are detected."""
         errors: dict[str, str] = {}
-        if user_input is not None:
-            port = user_input[CONF_DEVICE]
-            if (meter := await self._async_probe(port, errors)) is not None:
-                await self.async_set_unique_id(meter.address)
-                self._abort_if_unique_id_configured(
-                    updates={CONF_DEVICE: port.strip(), CONF_TIC_MODE: meter.mode.value}
-                )
-                return self.async_create_entry(
-                    title=linky_title(meter), data=linky_entry_data(port, meter)
-                )
+        if user_input is not None and (
+            result := await self._async_add_linky(user_input[CONF_DEVICE], errors)
+        ):
+            return result
         return self.async_show_form(
             step_id="linky",
             data_schema=self.add_suggested_values_to_schema(LINKY_SCHEMA, user_input),
@@ -150,7 +155,7 @@ class EnergyMetersConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_usb(self, discovery_info: UsbServiceInfo) -> ConfigFlowResult:
-        """A known TIC dongle was plugged in."""
+        """Handle a known TIC dongle being plugged in."""
         port = await self.hass.async_add_executor_job(usb.get_serial_by_id, discovery_info.device)
         self._async_abort_entries_match({CONF_DEVICE: port})
         self._usb_port = port
@@ -172,15 +177,10 @@ class EnergyMetersConfigFlow(ConfigFlow, domain=DOMAIN):
         """Confirm the discovered dongle, then read the meter behind it."""
         assert self._usb_port is not None
         errors: dict[str, str] = {}
-        if user_input is not None:
-            if (meter := await self._async_probe(self._usb_port, errors)) is not None:
-                await self.async_set_unique_id(meter.address)
-                self._abort_if_unique_id_configured(
-                    updates={CONF_DEVICE: self._usb_port, CONF_TIC_MODE: meter.mode.value}
-                )
-                return self.async_create_entry(
-                    title=linky_title(meter), data=linky_entry_data(self._usb_port, meter)
-                )
+        if user_input is not None and (
+            result := await self._async_add_linky(self._usb_port, errors)
+        ):
+            return result
         self._set_confirm_only()
         return self.async_show_form(
             step_id="usb_confirm",
@@ -196,14 +196,14 @@ class EnergyMetersConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             port = user_input[CONF_DEVICE]
-            if (meter := await self._async_probe(port, errors)) is not None:
-                if meter.address != entry.unique_id:
-                    errors["base"] = "wrong_meter"
-                else:
-                    return self.async_update_reload_and_abort(
-                        entry,
-                        data_updates={CONF_DEVICE: port.strip(), CONF_TIC_MODE: meter.mode.value},
-                    )
+            meter = await self._async_probe(port, errors)
+            if meter is not None and meter.address != entry.unique_id:
+                errors["base"] = "wrong_meter"
+            elif meter is not None:
+                return self.async_update_reload_and_abort(
+                    entry,
+                    data_updates={CONF_DEVICE: port.strip(), CONF_TIC_MODE: meter.mode.value},
+                )
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(

@@ -1,4 +1,5 @@
-"""Coordinator base shared by every meter kind.
+"""
+Coordinator base shared by every meter kind.
 
 One coordinator per meter (config entry). A kind subclasses
 :class:`MeterCoordinator` and supplies its data type, device info and entity
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from .sensor import MeterSensorEntityDescription
 
 type EnergyMetersConfigEntry = ConfigEntry[MeterCoordinator[Any]]
-
 
 
 @dataclass(slots=True)
@@ -128,7 +128,8 @@ class MeterCoordinator[DataT: MeterData](DataUpdateCoordinator[DataT]):
 
     # --- shared services ---------------------------------------------------------
     def guard_counter(self, key: str, value: float, max_rate: float) -> float | None:
-        """Pass a counter reading through its plausibility guard.
+        """
+        Pass a counter reading through its plausibility guard.
 
         Returns the value to publish: the reading when accepted, otherwise the
         last accepted value (None before the first confirmed one).

@@ -10,7 +10,9 @@ from homeassistant.core import HomeAssistant
 from .coordinator import EnergyMetersConfigEntry
 
 # redacted whatever the kind: meter serials, delivery point, keys, passwords
-REDACT_ALWAYS = frozenset({"title", "serial", "serial_number", "password", "username", "key", "unique_id"})
+REDACT_ALWAYS = frozenset(
+    {"title", "serial", "serial_number", "password", "username", "key", "unique_id"}
+)
 
 
 async def async_get_config_entry_diagnostics(

@@ -71,7 +71,8 @@ def async_add_dynamic_entities[DescT: EntityDescription](
     factory: Callable[[MeterCoordinator[Any], DescT], Entity],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add an entity for every description whose value exists, now and later.
+    """
+    Add an entity for every description whose value exists, now and later.
 
     Labels that only appear on events (an overrun warning, a producer counter)
     get their entity the first time the meter sends them.

@@ -1,4 +1,5 @@
-"""When a new reading is worth a state write (no Home Assistant imports).
+"""
+When a new reading is worth a state write (no Home Assistant imports).
 
 Meters push far more often than history needs: a Linky in standard mode sends
 about 40 labels every 0.9 s. Writing each one would flood the recorder, so each
@@ -51,7 +52,8 @@ class UpdatePolicy:
         last_write: float | None,
         now: float,
     ) -> bool:
-        """Return True when a reading must be written now.
+        """
+        Return True when a reading must be written now.
 
         ``changed`` tells whether the value (or availability) differs from the
         last written state; ``last_write`` is the monotonic time of that write

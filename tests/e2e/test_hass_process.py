@@ -42,7 +42,7 @@ def _free_port() -> int:
 def tic_pty(tmp_path: Path) -> Iterator[Path]:
     """A standard-mode single-phase Linky simulator behind a socat pty."""
     link = tmp_path / "linky"
-    sim = subprocess.Popen(  # noqa: S603
+    sim = subprocess.Popen(
         [sys.executable, "-m", "simulators.tic", "--profile", "standard-mono", "--pty", str(link)],
         start_new_session=True,
     )

@@ -32,9 +32,7 @@ def _pairs(frame: bytes) -> list[tuple[str, str]]:
 def test_historic_capture_byte_exact() -> None:
     pairs = _pairs(CAPTURE_HISTORIC)
     assert len(pairs) == 16
-    assert encode_frame(encode_group(label, data, H) for label, data in pairs) == (
-        CAPTURE_HISTORIC
-    )
+    assert encode_frame(encode_group(label, data, H) for label, data in pairs) == (CAPTURE_HISTORIC)
 
 
 @pytest.mark.parametrize(

@@ -109,7 +109,9 @@ def test_arbitrary_bytes(mode: TicMode, stream: bytes, sizes: list[int]) -> None
 @given(
     mode=modes,
     alphabet_stream=st.lists(
-        st.sampled_from([b"\x02", b"\x03", b"\x04", b"\n", b"\r", b" ", b"\t", b"A", b"0", b"\xb0"]),
+        st.sampled_from(
+            [b"\x02", b"\x03", b"\x04", b"\n", b"\r", b" ", b"\t", b"A", b"0", b"\xb0"]
+        ),
         max_size=400,
     ),
     sizes=chunk_sizes,

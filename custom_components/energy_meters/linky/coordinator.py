@@ -1,4 +1,5 @@
-"""Push coordinator for a Linky meter's TIC output.
+"""
+Push coordinator for a Linky meter's TIC output.
 
 A config-entry background task reads the serial link and feeds the frame
 parser. Each valid frame becomes a :class:`LinkyData`; counters pass through the
@@ -161,11 +162,11 @@ class LinkyCoordinator(MeterCoordinator[LinkyData]):
         if link is not None:
             await link.close()
 
-    async def _read_frames(self, timeout: float) -> list[TicFrame]:
-        """Read once (bounded by ``timeout``) and return the frames completed."""
+    async def _read_frames(self, wait: float) -> list[TicFrame]:
+        """Read once (waiting at most ``wait`` seconds) and return the frames completed."""
         assert self._link is not None
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(wait):
                 chunk = await self._link.read()
         except TimeoutError:
             return []
@@ -177,7 +178,10 @@ class LinkyCoordinator(MeterCoordinator[LinkyData]):
         frames = self.parser.feed(chunk)
         stats = self.parser.stats
         self.link.checksum_errors = stats.groups_bad_checksum
-        if stats.groups_bad_checksum > before_bad or stats.eot + stats.truncated_frames > before_eot:
+        if (
+            stats.groups_bad_checksum > before_bad
+            or stats.eot + stats.truncated_frames > before_eot
+        ):
             self.link.frames_failed += 1
         return frames
 

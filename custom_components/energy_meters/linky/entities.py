@@ -1,4 +1,5 @@
-"""Linky entity catalogue, derived from the TIC label table.
+"""
+Linky entity catalogue, derived from the TIC label table.
 
 Each TIC label row (``protocol/tic/labels.py``) says what the label measures;
 ``QUANTITY_PRESENTATION`` says once how each kind of quantity is shown in Home
@@ -64,7 +65,9 @@ QUANTITY_PRESENTATION: Final[dict[TicQuantity, Presentation]] = {
         3,
     ),
     TicQuantity.APPARENT_POWER: Presentation(
-        SensorDeviceClass.APPARENT_POWER, SensorStateClass.MEASUREMENT, UnitOfApparentPower.VOLT_AMPERE
+        SensorDeviceClass.APPARENT_POWER,
+        SensorStateClass.MEASUREMENT,
+        UnitOfApparentPower.VOLT_AMPERE,
     ),
     TicQuantity.ACTIVE_POWER: Presentation(
         SensorDeviceClass.POWER, SensorStateClass.MEASUREMENT, UnitOfPower.WATT
@@ -113,7 +116,9 @@ def _label_sensor(row: TicLabel) -> MeterSensorEntityDescription:
         entity_registry_enabled_default=row.enabled_by_default,
         value_fn=value,
         exists_fn=exists,
-        attributes_fn=attributes if row.dated and row.quantity is not TicQuantity.TIMESTAMP else None,
+        attributes_fn=attributes
+        if row.dated and row.quantity is not TicQuantity.TIMESTAMP
+        else None,
         cadence=Cadence(row.cadence.value),
     )
 

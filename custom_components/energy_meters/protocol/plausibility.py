@@ -1,4 +1,5 @@
-"""Plausibility guard for cumulative counters (energy, volume).
+"""
+Plausibility guard for cumulative counters (energy, volume).
 
 A TIC group checksum has 6 bits: a corrupted digit passes it once in 64 tries.
 Home Assistant's statistics cannot recover from a counter that jumps: a drop is

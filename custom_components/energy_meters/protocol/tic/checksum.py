@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 def tic_checksum(data: bytes) -> int:
-    """Return the checksum character code for the bytes the spec names.
+    """
+    Return the checksum character code for the bytes the spec names.
 
     Historic mode (method 1) sums label SP data (without the SP before the
     checksum); standard mode (method 2) sums up to and including the HT before

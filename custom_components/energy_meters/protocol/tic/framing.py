@@ -233,101 +233,107 @@ class TicParser:
         """Parse the bytes between STX and ETX; None when no group is valid."""
         pieces = body.split(b"\n")
         stats = self.stats
-        stats.garbage_bytes += len(pieces[0])
-        cache = self._cache
+        stats.garbage_bytes += len(pieces[0])  # bytes before the first LF
+        del pieces[0]
         if self._mode is TicMode.HISTORIC:
-            validate = self._validate_historic
+            groups = self._historic_groups(pieces)
         else:
-            validate = self._validate_standard
-        groups: dict[str, TicGroup] = {}
-        for i in range(1, len(pieces)):
-            piece = pieces[i]
-            group = cache.get(piece)
-            if group is None:
-                group = validate(piece)
-                if group is None:
-                    continue
-            groups[group.label] = group
-        stats.groups_ok += len(pieces) - 1 - self._dropped
+            groups = self._standard_groups(pieces)
+        stats.groups_ok += len(pieces) - self._dropped
         self._dropped = 0
         if not groups:
             return None
         stats.frames += 1
         return TicFrame(self._mode, groups)
 
-    def _drop(self, piece: bytes, end: int, *, bad_checksum: bool = False) -> None:
-        """Count a dropped group; ``end`` is the index of its CR (-1 when missing)."""
+    def _drop(self, piece: bytes, cr: int, *, bad_checksum: bool = False) -> None:
+        """Count a dropped group; ``cr`` is the index of its CR (-1 when missing)."""
         stats = self.stats
         if bad_checksum:
             stats.groups_bad_checksum += 1
         else:
             stats.groups_malformed += 1
-        stats.garbage_bytes += len(piece) + 1 if end < 0 else end + 2
+        stats.garbage_bytes += len(piece) + 1 if cr < 0 else cr + 2
         self._dropped += 1
 
-    def _validate_historic(self, piece: bytes) -> TicGroup | None:
-        """Validate ``label SP data SP checksum CR`` (method 1); count it if dropped."""
-        cr = piece.find(CR)
-        normal = cr == len(piece) - 1
-        if not normal:
-            if cr < 0:  # missing CR: the next LF started a new group
-                self._drop(piece, cr)
-                return None
-            self.stats.garbage_bytes += len(piece) - cr - 1
-        payload = piece[: cr - 2]
-        if cr < 4 or cr > MAX_GROUP_BYTES or piece[cr - 2] != SP or not payload.isascii():
-            self._drop(piece, cr)
-            return None
-        if tic_checksum(payload) != piece[cr - 1]:
-            self._drop(piece, cr, bad_checksum=True)
-            return None
-        text = payload.decode("ascii")
-        label, sep, data = text.partition(" ")
-        if not (label and sep and text.isprintable()):
-            self._drop(piece, cr)
-            return None
-        group = TicGroup(label, data, None)
-        if normal:  # remember it by its exact bytes: most groups repeat every frame
-            if len(cache := self._cache) >= CACHE_SIZE:
-                cache.clear()
-            cache[piece] = group
-        return group
+    def _remember(self, piece: bytes, group: TicGroup) -> None:
+        """Cache a validated group by its exact bytes: most groups repeat every frame."""
+        cache = self._cache
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        cache[piece] = group
 
-    def _validate_standard(self, piece: bytes) -> TicGroup | None:
-        """Validate ``label HT [horodate HT] data HT checksum CR`` (method 2)."""
-        cr = piece.find(CR)
-        normal = cr == len(piece) - 1
-        if not normal:
-            if cr < 0:  # missing CR: the next LF started a new group
-                self._drop(piece, cr)
-                return None
-            self.stats.garbage_bytes += len(piece) - cr - 1
-        payload = piece[: cr - 1]
-        if cr < 4 or cr > MAX_GROUP_BYTES or piece[cr - 2] != HT or not payload.isascii():
-            self._drop(piece, cr)
-            return None
-        if tic_checksum(payload) != piece[cr - 1]:
-            self._drop(piece, cr, bad_checksum=True)
-            return None
-        # payload ends with HT: the last field is always empty.
-        fields = payload.decode("ascii").split("\t")
-        horodate: Horodate | None = None
-        if len(fields) == 3:
-            label, data, _ = fields
-        elif len(fields) == 4:
-            label, stamp, data, _ = fields
-            if stamp.isprintable():
-                horodate = parse_horodate(stamp)
-            else:
-                label = ""
-        else:
-            label = data = ""
-        if not (label and label.isprintable() and data.isprintable()):
-            self._drop(piece, cr)
-            return None
-        group = TicGroup(label, data, horodate)
-        if normal:
-            if len(cache := self._cache) >= CACHE_SIZE:
-                cache.clear()
-            cache[piece] = group
-        return group
+    def _historic_groups(self, pieces: list[bytes]) -> dict[str, TicGroup]:
+        """Validate ``LF label SP data SP checksum CR`` groups (method 1)."""
+        cache = self._cache
+        groups: dict[str, TicGroup] = {}
+        for piece in pieces:
+            group = cache.get(piece)
+            if group is None:
+                cr = piece.find(CR)
+                last = len(piece) - 1
+                if cr != last:
+                    if cr < 0:  # missing CR: the next LF started a new group
+                        self._drop(piece, cr)
+                        continue
+                    self.stats.garbage_bytes += last - cr  # junk between CR and LF
+                payload = piece[: cr - 2]
+                if cr < 4 or cr > MAX_GROUP_BYTES or piece[cr - 2] != SP or not payload.isascii():
+                    self._drop(piece, cr)
+                    continue
+                if tic_checksum(payload) != piece[cr - 1]:
+                    self._drop(piece, cr, bad_checksum=True)
+                    continue
+                text = payload.decode("ascii")
+                label, sep, data = text.partition(" ")
+                if not (label and sep and text.isprintable()):
+                    self._drop(piece, cr)
+                    continue
+                group = TicGroup(label, data, None)
+                if cr == last:
+                    self._remember(piece, group)
+            groups[group.label] = group
+        return groups
+
+    def _standard_groups(self, pieces: list[bytes]) -> dict[str, TicGroup]:
+        """Validate ``LF label HT [horodate HT] data HT checksum CR`` groups (method 2)."""
+        cache = self._cache
+        groups: dict[str, TicGroup] = {}
+        for piece in pieces:
+            group = cache.get(piece)
+            if group is None:
+                cr = piece.find(CR)
+                last = len(piece) - 1
+                if cr != last:
+                    if cr < 0:  # missing CR: the next LF started a new group
+                        self._drop(piece, cr)
+                        continue
+                    self.stats.garbage_bytes += last - cr  # junk between CR and LF
+                payload = piece[: cr - 1]
+                if cr < 4 or cr > MAX_GROUP_BYTES or piece[cr - 2] != HT or not payload.isascii():
+                    self._drop(piece, cr)
+                    continue
+                if tic_checksum(payload) != piece[cr - 1]:
+                    self._drop(piece, cr, bad_checksum=True)
+                    continue
+                # The payload ends with HT, so the last field is always empty.
+                fields = payload.decode("ascii").split("\t")
+                horodate: Horodate | None = None
+                if len(fields) == 3:
+                    label, data, _ = fields
+                elif len(fields) == 4:
+                    label, stamp, data, _ = fields
+                    if stamp.isprintable():
+                        horodate = parse_horodate(stamp)
+                    else:
+                        label = ""
+                else:
+                    label = data = ""
+                if not (label and label.isprintable() and data.isprintable()):
+                    self._drop(piece, cr)
+                    continue
+                group = TicGroup(label, data, horodate)
+                if cr == last:
+                    self._remember(piece, group)
+            groups[group.label] = group
+        return groups
