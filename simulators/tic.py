@@ -255,18 +255,19 @@ class TicSimulator:
         while True:
             await self._running.wait()
             emission = self.next_emission()
-            rx_baud = sink.receiver_baudrate() or self.mode.baudrate
-            wire = uart_mismatch(emission.data, emission.tx_baud, rx_baud)
-            duration = len(emission.data) * 10 / emission.tx_baud / self.speed_factor
+            data, baud = emission.data, emission.tx_baud
+            duration = len(data) * 10 / baud / self.speed_factor
             chunks = max(1, math.ceil(duration / 0.02))
             start = loop.time()
             for i in range(chunks):
                 if self.paused:
                     break
-                chunk = wire[len(wire) * i // chunks : len(wire) * (i + 1) // chunks]
-                if chunk:
-                    await sink.send(chunk)
-                    self.stats.bytes_sent += len(chunk)
+                # what the reader decodes depends on its speed at that moment
+                raw = data[len(data) * i // chunks : len(data) * (i + 1) // chunks]
+                rx_baud = sink.receiver_baudrate() or self.mode.baudrate
+                if wire := uart_mismatch(raw, baud, rx_baud):
+                    await sink.send(wire)
+                    self.stats.bytes_sent += len(wire)
                 await asyncio.sleep(max(0.0, start + duration * (i + 1) / chunks - loop.time()))
             await asyncio.sleep(self.gap_seconds(emission))
 

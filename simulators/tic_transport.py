@@ -10,12 +10,13 @@ import os
 from pathlib import Path
 import shutil
 import termios
+import time
 from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     from simulators.tic import TicSimulator
 
-BACKLOG_FLUSH = 2048  # bytes waiting on the reader's side twice in a row: nobody reads
+BACKLOG_FLUSH = 2048  # bytes unread on the reader's side at two checks 1 s apart: dropped
 _SPEEDS = {getattr(termios, f"B{b}"): b for b in (1200, 2400, 4800, 9600, 19200, 38400)}
 
 
@@ -178,6 +179,7 @@ class SocatPty:
         self._fd: int | None = None
         self._peer: int | None = None
         self._backlog = 0
+        self._checked = 0.0
 
     async def start(self, startup_seconds: float = 5.0) -> Self:
         """Run socat and wait until both links exist."""
@@ -209,14 +211,17 @@ class SocatPty:
         termios.tcsetattr(self._fd, termios.TCSANOW, attrs)
 
     def receiver_baudrate(self) -> int | None:
-        """Speed the reader configured on ``path``; drop bytes nobody reads."""
+        """Speed the reader configured on ``path`` (None if unreadable)."""
         assert self._peer is not None
-        backlog = array.array("i", [0])
+        now = time.monotonic()
         with contextlib.suppress(OSError):
-            fcntl.ioctl(self._peer, termios.FIONREAD, backlog)
-            if backlog[0] >= BACKLOG_FLUSH and self._backlog >= BACKLOG_FLUSH:
-                termios.tcflush(self._peer, termios.TCIFLUSH)  # lost: nobody listens
-            self._backlog = backlog[0]
+            if now - self._checked >= 1.0:  # bytes nobody reads for 1 s are lost
+                self._checked = now
+                backlog = array.array("i", [0])
+                fcntl.ioctl(self._peer, termios.FIONREAD, backlog)
+                if backlog[0] >= BACKLOG_FLUSH and self._backlog >= BACKLOG_FLUSH:
+                    termios.tcflush(self._peer, termios.TCIFLUSH)
+                self._backlog = backlog[0]
             return _SPEEDS.get(termios.tcgetattr(self._peer)[4])
         return None
 

@@ -22,6 +22,7 @@ import pytest
 from custom_components.energy_meters.protocol.tic.checksum import tic_checksum
 from custom_components.energy_meters.protocol.tic.framing import (
     BAUDRATE,
+    CACHE_SIZE,
     MAX_FRAME_BYTES,
     MAX_GROUP_BYTES,
     TicFrame,
@@ -388,6 +389,20 @@ def test_oversized_frame_without_end_is_dropped_while_streaming() -> None:
     assert parser.stats.truncated_frames == 1
     assert len(parser._buf) < MAX_FRAME_BYTES
     assert len(parser.feed(b"\x03" + HIST_TEMPO)) == 1
+
+
+def test_group_cache_is_bounded_and_transparent() -> None:
+    parser = TicParser(HIST)
+    for i in range(CACHE_SIZE + 10):
+        frame = encode_frame(HIST, [("ADCO", "021861348497"), ("PAPP", f"{i:05d}")])
+        (got,) = parser.feed(frame)
+        assert got.groups["PAPP"].data == f"{i:05d}"
+        assert len(parser._cache) <= CACHE_SIZE
+    assert parser.stats.groups_ok == 2 * (CACHE_SIZE + 10)
+    # Replaying the same frames (cache hits) gives the same result as a fresh parser.
+    again = parser.feed(HIST_TEMPO + HIST_TEMPO)
+    assert again == [only_frame(HIST, HIST_TEMPO)] * 2
+    assert again[0].groups["ADCO"] is again[1].groups["ADCO"]
 
 
 def test_duplicate_label_keeps_the_last_value() -> None:
