@@ -26,19 +26,20 @@ from unittest.mock import patch
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
 
-import custom_components.energy_meters  # noqa: E402, F401 - before HA mounts its test config
-from custom_components.energy_meters.protocol.tic.encoder import (  # noqa: E402
-    encode_frame,
-    encode_group,
-)
-from homeassistant import loader  # noqa: E402
-from homeassistant.const import EVENT_STATE_CHANGED  # noqa: E402
-from pytest_homeassistant_custom_component.common import (  # noqa: E402
+from homeassistant import loader
+from homeassistant.const import EVENT_STATE_CHANGED
+from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_test_home_assistant,
 )
-from simulators.tic_model import PROFILES, MeterModel  # noqa: E402
-from tests.tic_frames import FakeTicLink  # noqa: E402
+
+import custom_components.energy_meters  # noqa: F401 - before HA mounts its test config
+from custom_components.energy_meters.protocol.tic.encoder import (
+    encode_frame,
+    encode_group,
+)
+from simulators.tic_model import PROFILES, MeterModel
+from tests.tic_frames import FakeTicLink
 
 FRAME_PERIOD = 0.9
 
@@ -76,7 +77,9 @@ async def run(minutes: float, profile_name: str) -> None:
         )
         entry.add_to_hass(hass)
         with (
-            patch("custom_components.energy_meters.linky.coordinator.open_serial", return_value=link),
+            patch(
+                "custom_components.energy_meters.linky.coordinator.open_serial", return_value=link
+            ),
             patch("custom_components.energy_meters.entity.time", fake_time),
             patch("custom_components.energy_meters.coordinator.time", fake_time),
             patch("custom_components.energy_meters.linky.coordinator.time", fake_time),
@@ -112,9 +115,13 @@ async def run(minutes: float, profile_name: str) -> None:
             await hass.async_block_till_done()
 
     naive = labels_sent
-    print(f"profile {profile_name}: {frames} frames ({minutes:g} min at one frame / {FRAME_PERIOD} s)")
+    print(
+        f"profile {profile_name}: {frames} frames ({minutes:g} min at one frame / {FRAME_PERIOD} s)"
+    )
     print(f"  entities enabled                 {entities}")
-    print(f"  labels received                  {labels_sent} ({labels_sent / frames:.1f} per frame)")
+    print(
+        f"  labels received                  {labels_sent} ({labels_sent / frames:.1f} per frame)"
+    )
     print(f"  naive writes (every label/frame) {naive}")
     print(f"  our state writes                 {writes} ({changes} state_changed events)")
     print(f"  ratio naive / ours               {naive / max(writes, 1):.1f}x fewer writes")

@@ -12,8 +12,8 @@ would decode (garbage), like a real line. Over TCP (every client gets the same s
 like ser2net) the reader is assumed to run at the meter's nominal speed.
 
 While running: SIGUSR1 toggles pause (silence, like an unplugged dongle), SIGUSR2 makes
-the next frame carry a counter glitch; stdin accepts ``pause``, ``resume``, ``glitch``,
-``overrun [s]``, ``set NAME VALUE`` and ``stats``.
+the next frame carry a counter glitch; with ``--commands`` stdin accepts ``pause``,
+``resume``, ``glitch``, ``overrun [s]``, ``set NAME VALUE`` and ``stats``.
 """
 
 from __future__ import annotations
@@ -29,10 +29,9 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
-from custom_components.energy_meters.protocol.tic.encoder import encode_frame, encode_group
 from custom_components.energy_meters.protocol.tic.framing import TicMode
 from custom_components.energy_meters.protocol.tic.horodate import PARIS
-from simulators.tic_model import PROFILES, Group, MeterModel, Profile
+from simulators.tic_model import PROFILES, Group, MeterModel, Profile, build_frame
 from simulators.tic_transport import (
     Sink,
     SocatPty,
@@ -85,32 +84,6 @@ def glitch_groups(groups: list[Group], rng: random.Random, *, jump: bool) -> Gli
     sent = (true_value + 900_000) % 1_000_000_000 if jump else true_value - 1000
     groups[i] = (label, f"{sent:0{len(data)}d}", horodate)
     return Glitch(label, true_value, sent)
-
-
-def build_frame(
-    groups: list[Group],
-    mode: TicMode,
-    rng: random.Random,
-    *,
-    bad_checksum_rate: float = 0.0,
-    eot: bool = False,
-) -> tuple[bytes, int]:
-    """
-    Encode ``groups`` into frame bytes; return them and how many groups were corrupted.
-
-    With ``eot`` the frame is cut after a random group (or inside it) and ended with EOT.
-    """
-    encoded: list[bytes] = []
-    corrupted = 0
-    for label, data, horodate in groups:
-        corrupt = bad_checksum_rate > 0 and rng.random() < bad_checksum_rate
-        corrupted += corrupt
-        encoded.append(encode_group(label, data, mode, horodate, corrupt=corrupt))
-    frame = encode_frame(encoded)
-    if eot:
-        cut = rng.randrange(1, len(frame) - 1)
-        return frame[:cut] + b"\x04", corrupted
-    return frame, corrupted
 
 
 @dataclass(slots=True)
@@ -293,6 +266,25 @@ def apply_fault(sim: TicSimulator, spec: str) -> None:
         raise ValueError(f"unknown fault {name!r}")
 
 
+def handle_command(sim: TicSimulator, line: str) -> str | None:
+    """Apply one stdin command; return the reply to print."""
+    words = line.split()
+    if not words:
+        return None
+    try:
+        if words[0] == "stats":
+            return str({k: v for k, v in asdict(sim.stats).items() if k != "glitches"})
+        if words[0] == "glitch":
+            sim.glitch_next_counter()
+        elif words[0] == "set" and len(words) == 3:
+            apply_fault(sim, f"{words[1]}={words[2]}")
+        else:
+            apply_fault(sim, "=".join(words[:2]))
+    except ValueError as err:
+        return f"error: {err}"
+    return "ok"
+
+
 async def _commands(sim: TicSimulator) -> None:
     """Apply commands read from stdin until EOF."""
     loop = asyncio.get_running_loop()
@@ -302,52 +294,51 @@ async def _commands(sim: TicSimulator) -> None:
     except ValueError, OSError:
         return  # stdin is a regular file or closed: no commands
     while line := (await reader.readline()).decode(errors="replace"):
-        words = line.split()
-        try:
-            if words[:1] == ["stats"]:
-                print({k: v for k, v in asdict(sim.stats).items() if k != "glitches"})
-            elif words[:1] == ["glitch"]:
-                sim.glitch_next_counter()
-            elif words[:1] == ["set"] and len(words) == 3:
-                apply_fault(sim, f"{words[1]}={words[2]}")
-            elif words:
-                apply_fault(sim, "=".join(words[:2]))
-        except ValueError as err:
-            print(f"error: {err}")
+        if (reply := handle_command(sim, line)) is not None:
+            print(reply, flush=True)
 
 
-async def _main(args: argparse.Namespace) -> None:
+async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> None:
+    """Run the simulator described by parsed CLI ``args`` until ``stop`` (or SIGTERM)."""
     sim = TicSimulator(args.profile, seed=args.seed, speed_factor=args.speed_factor)
     for spec in args.fault:
         apply_fault(sim, spec)
     loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
+    stop = stop or asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     loop.add_signal_handler(signal.SIGUSR1, lambda: sim.resume() if sim.paused else sim.pause())
     loop.add_signal_handler(signal.SIGUSR2, sim.glitch_next_counter)
     tasks: list[asyncio.Task[None]] = []
-    if not sys.stdin.isatty() or args.commands:
+    if args.commands:
         tasks.append(asyncio.create_task(_commands(sim)))
-    if args.tcp:
-        host, _, port = args.tcp.rpartition(":")
-        server = await TcpMeterServer(sim, host or "127.0.0.1", int(port)).start()
-        print(f"{sim.profile.name}: listening on {server.url}", flush=True)
+    server: TcpMeterServer | None = None
+    pty: SocatPty | None = None
+    try:
+        if args.tcp:
+            host, _, port = args.tcp.rpartition(":")
+            server = await TcpMeterServer(sim, host or "127.0.0.1", int(port)).start()
+            print(f"{sim.profile.name}: listening on {server.url}", flush=True)
+        else:
+            pty = await SocatPty(args.pty).start()
+            pty.set_speed(sim.tx_baud)
+            print(f"{sim.profile.name}: open {pty.path} (writing to {pty.sim_path})", flush=True)
+            tasks.append(asyncio.create_task(sim.run(pty)))
         await stop.wait()
-        await server.close()
-    else:
-        pty = await SocatPty(args.pty).start()
-        pty.set_speed(sim.tx_baud)
-        print(f"{sim.profile.name}: open {pty.path} (simulator writes {pty.sim_path})", flush=True)
-        tasks.append(asyncio.create_task(sim.run(pty)))
-        await stop.wait()
-        await pty.stop()
-    for task in tasks:
-        task.cancel()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if server is not None:
+            await server.close()
+        if pty is not None:
+            await pty.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2):
+            loop.remove_signal_handler(sig)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command-line entry point."""
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
     parser = argparse.ArgumentParser(
         prog="python -m simulators.tic",
         description=__doc__,
@@ -367,12 +358,26 @@ def main(argv: list[str] | None = None) -> None:
         help="bad_checksum_rate=R, eot_rate=R, garbage_rate=R, wrong_speed, "
         "counter_glitch, degraded_clock, pause, overrun=SECONDS",
     )
-    parser.add_argument("--commands", action="store_true", help="read commands from stdin")
+    parser.add_argument(
+        "--commands", action="store_true", help="read commands from stdin (see above)"
+    )
     args = parser.parse_args(argv)
     if args.speed_factor <= 0:
         parser.error("--speed-factor must be positive")
+    try:
+        probe = TicSimulator(args.profile)
+        for spec in args.fault:
+            apply_fault(probe, spec)
+    except ValueError as err:
+        parser.error(str(err))
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    args = parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_main(args))
+        asyncio.run(serve(args))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import math
 import random
 from typing import Final
 
+from custom_components.energy_meters.protocol.tic.encoder import encode_frame, encode_group
 from custom_components.energy_meters.protocol.tic.framing import TicMode
 from custom_components.energy_meters.protocol.tic.horodate import PARIS, format_horodate
 
@@ -353,3 +354,29 @@ class MeterModel:
             ]
             out.append((label + suffix, f"{round(sum(samples) / 30):05d}", format_horodate(stop)))
         return out
+
+
+def build_frame(
+    groups: list[Group],
+    mode: TicMode,
+    rng: random.Random,
+    *,
+    bad_checksum_rate: float = 0.0,
+    eot: bool = False,
+) -> tuple[bytes, int]:
+    """
+    Encode ``groups`` into frame bytes; return them and how many groups were corrupted.
+
+    With ``eot`` the frame is cut after a random group (or inside it) and ended with EOT.
+    """
+    encoded: list[bytes] = []
+    corrupted = 0
+    for label, data, horodate in groups:
+        corrupt = bad_checksum_rate > 0 and rng.random() < bad_checksum_rate
+        corrupted += corrupt
+        encoded.append(encode_group(label, data, mode, horodate, corrupt=corrupt))
+    frame = encode_frame(encoded)
+    if eot:
+        cut = rng.randrange(1, len(frame) - 1)
+        return frame[:cut] + b"\x04", corrupted
+    return frame, corrupted
