@@ -147,6 +147,19 @@ async def test_same_meter_twice_aborts_and_updates_port(
     assert entry.data[CONF_DEVICE] == "socket://tic:2000"
 
 
+async def test_port_of_a_configured_meter_aborts_without_probing(
+    hass: HomeAssistant, detect: AsyncMock
+) -> None:
+    _entry(hass)
+    form = await _linky_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        form["flow_id"], {CONF_DEVICE: "/dev/ttyUSB0"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    detect.assert_not_awaited()
+
+
 def _entry(hass: HomeAssistant) -> MockConfigEntry:
     entry = MockConfigEntry(
         domain=DOMAIN,

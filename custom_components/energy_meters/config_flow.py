@@ -132,6 +132,7 @@ class EnergyMetersConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_add_linky(self, port: str, errors: dict[str, str]) -> ConfigFlowResult | None:
         """Probe ``port``; create the entry (or abort for a known meter), else fill ``errors``."""
+        self._async_abort_entries_match({CONF_DEVICE: port.strip()})  # ours, and busy reading
         meter = await self._async_probe(port, errors)
         if meter is None:
             return None

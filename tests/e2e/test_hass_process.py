@@ -76,7 +76,7 @@ def test_config_flow_over_rest_creates_live_entities(tmp_path: Path, tic_pty: Pa
 
         live: dict[str, str] = {}
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and "apparent_power" not in live:
+        while time.monotonic() < deadline and not {"apparent_power", "energy"} <= live.keys():
             for state in client.states():
                 attrs = state["attributes"]
                 if state["entity_id"].startswith("sensor.linky") and state["state"] not in (

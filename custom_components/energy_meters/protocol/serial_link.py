@@ -14,9 +14,11 @@ No thread, no executor of ours: serialx's transports run on the event loop.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import errno
 import logging
+import os
+from pathlib import Path
 import socket
 from typing import TYPE_CHECKING, Any, Final, Self
 
@@ -34,6 +36,8 @@ DEFAULT_OPEN_TIMEOUT: Final = 10.0
 CLOSE_TIMEOUT: Final = 2.0
 """Seconds allowed to close a port before giving up waiting."""
 
+_PTY_MAJORS: Final = frozenset(range(136, 144))
+"""Character-device majors of Unix98 pseudo-terminal slaves (/dev/pts/*)."""
 _NOT_FOUND_ERRNOS: Final = frozenset({errno.ENOENT, errno.ENODEV, errno.ENXIO, errno.ENOTDIR})
 _ACCESS_ERRNOS: Final = frozenset({errno.EACCES, errno.EPERM, errno.EBUSY, errno.EROFS})
 
@@ -103,6 +107,8 @@ class SerialLink:
         Raises :class:`SerialLinkError` when the link is closed, at end of stream
         (peer closed, device unplugged) and on I/O errors: it never returns ``b""``.
         """
+        if max_bytes < 1:
+            raise ValueError("max_bytes must be at least 1")
         if self._closed:
             raise SerialLinkError(f"{self._url}: link is closed")
         try:
@@ -184,9 +190,31 @@ async def open_serial(
     except TimeoutError as err:
         raise SerialLinkError(f"{url}: timed out after {open_timeout:g} s while opening") from err
     except Exception as err:
+        if _is_pty_refusing_parity(url, err, settings):
+            # Linux ptys (simulators, socat bridges) force 8N1: a 7E1 request that
+            # changes nothing else is refused with EINVAL. Bytes arrive the same.
+            _LOGGER.debug("%s: pseudo-terminal refuses 7E1, using 8N1", url)
+            return await open_serial(
+                url, replace(settings, bytesize=8, parity="N"), open_timeout=open_timeout
+            )
         raise _open_error(url, err) from err
     _LOGGER.debug("%s: opened at %s Bd", url, settings.baudrate)
     return SerialLink(url, settings, reader, writer)
+
+
+def _is_pty_refusing_parity(url: str, err: Exception, settings: SerialSettings) -> bool:
+    """Tell whether ``err`` is a pty refusing a character format it cannot apply."""
+    cause: BaseException | None = err
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is None or cause.errno != errno.EINVAL:
+        return False
+    if settings.bytesize == 8 and settings.parity == "N":
+        return False
+    try:
+        return os.major(Path(url).stat().st_rdev) in _PTY_MAJORS
+    except OSError, ValueError:
+        return False
 
 
 def _describe(err: BaseException) -> str:
