@@ -153,6 +153,8 @@ async def test_read_after_close_and_double_close(socat_pair: SocatPair) -> None:
         await link.read()
     with pytest.raises(SerialLinkError, match="closed"):
         await link.write(b"x")
+    with pytest.raises(ValueError, match="max_bytes"):
+        await link.read(0)
 
 
 @pytest.mark.parametrize(
@@ -318,4 +320,22 @@ async def test_close_times_out_and_aborts(monkeypatch: pytest.MonkeyPatch) -> No
     await link.close()
     assert aborted == [True]
     with contextlib.suppress(SerialLinkError):
+        await link.read()
+
+
+async def test_write_error_is_wrapped() -> None:
+    class Writer:
+        def write(self, data: bytes) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    link = SerialLink("/dev/x", HISTORIC, asyncio.StreamReader(), Writer())  # type: ignore[arg-type]
+    with pytest.raises(SerialLinkError, match="write failed: Broken pipe"):
+        await link.write(b"x")
+
+
+async def test_eof_is_an_error() -> None:
+    reader = asyncio.StreamReader()
+    reader.feed_eof()
+    link = SerialLink("/dev/x", HISTORIC, reader, object())  # type: ignore[arg-type]
+    with pytest.raises(SerialLinkError, match="connection closed"):
         await link.read()
