@@ -89,6 +89,7 @@ async def test_user_flow_detects_standard_meter(hass: HomeAssistant, detect: Asy
         CONF_DEVICE: PORT,
         CONF_TIC_MODE: "standard",
         CONF_SERIAL: STANDARD_SERIAL,
+        "baudrate": 9600,
     }
     assert result["result"].unique_id == STANDARD_SERIAL
     detect.assert_awaited_once_with(PORT)
@@ -101,6 +102,21 @@ async def test_user_flow_detects_historic_meter(hass: HomeAssistant, detect: Asy
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"Linky {HISTORIC_SERIAL} (historique)"
     assert result["data"][CONF_TIC_MODE] == "historic"
+    assert result["data"]["baudrate"] == 1200
+
+
+async def test_historic_frames_at_9600_baud_keep_their_speed(
+    hass: HomeAssistant, detect: AsyncMock
+) -> None:
+    """Some dongles re-emit historic frames at 9600 Bd: the entry remembers it."""
+    parsed = TicParser(TicMode.HISTORIC).feed(historic_frame())
+    detect.return_value = DetectionResult(
+        mode=TicMode.HISTORIC, frame=parsed[0], bytes_seen={TicMode.STANDARD: 300}, baudrate=9600
+    )
+    form = await _linky_form(hass)
+    result = await hass.config_entries.flow.async_configure(form["flow_id"], {CONF_DEVICE: PORT})
+    assert result["data"][CONF_TIC_MODE] == "historic"
+    assert result["data"]["baudrate"] == 9600
 
 
 @pytest.mark.parametrize(

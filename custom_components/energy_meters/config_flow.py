@@ -9,6 +9,7 @@ flow for the update policy complete it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components import usb
@@ -29,6 +30,7 @@ from homeassistant.helpers.service_info.usb import UsbServiceInfo
 import probatio as vol  # HA 2026 ships probatio; `import voluptuous` resolves to its shim
 
 from .const import (
+    CONF_BAUDRATE,
     CONF_COUNTER_INTERVAL,
     CONF_DEVICE,
     CONF_KIND,
@@ -64,10 +66,33 @@ class LinkyProbeError(Exception):
         self.key = key
 
 
-async def probe_linky(port: str) -> TicMeterInfo:
-    """Listen to ``port`` at both TIC speeds and describe the meter found."""
+@dataclass(frozen=True, slots=True)
+class LinkyProbe:
+    """The meter found on a port, and the speed its frames arrived at."""
+
+    port: str
+    meter: TicMeterInfo
+    baudrate: int
+
+    def connection(self) -> dict[str, Any]:
+        """Entry data that says how to read this meter."""
+        return {
+            CONF_DEVICE: self.port,
+            CONF_TIC_MODE: self.meter.mode.value,
+            CONF_BAUDRATE: self.baudrate,
+        }
+
+
+async def probe_linky(port: str) -> LinkyProbe:
+    """
+    Listen to ``port`` at both TIC speeds and describe the meter found.
+
+    The speed is usually the mode's (1200 historique, 9600 standard); some
+    dongles re-emit historic frames at 9600 Bd, which detection reports.
+    """
+    port = port.strip()
     try:
-        result = await detect_tic_mode(port.strip())
+        result = await detect_tic_mode(port)
     except InvalidPortUrlError as err:
         raise LinkyProbeError("invalid_port") from err
     except PortNotFoundError as err:
@@ -81,17 +106,7 @@ async def probe_linky(port: str) -> TicMeterInfo:
     meter = describe_meter(result.frame)
     if meter is None:  # pragma: no cover - detection only stops on a frame with an address
         raise LinkyProbeError("no_data")
-    return meter
-
-
-def linky_entry_data(port: str, meter: TicMeterInfo) -> dict[str, Any]:
-    """Entry data for a probed Linky."""
-    return {
-        CONF_KIND: MeterKind.LINKY.value,
-        CONF_DEVICE: port.strip(),
-        CONF_TIC_MODE: meter.mode.value,
-        CONF_SERIAL: meter.address,
-    }
+    return LinkyProbe(port, meter, result.baudrate or meter.mode.baudrate)
 
 
 def linky_title(meter: TicMeterInfo) -> str:
@@ -120,7 +135,7 @@ class EnergyMetersConfigFlow(ConfigFlow, domain=DOMAIN):
         """First step: which kind of meter."""
         return self.async_show_menu(step_id="user", menu_options=[kind.value for kind in MeterKind])
 
-    async def _async_probe(self, port: str, errors: dict[str, str]) -> TicMeterInfo | None:
+    async def _async_probe(self, port: str, errors: dict[str, str]) -> LinkyProbe | None:
         try:
             return await probe_linky(port)
         except LinkyProbeError as err:
@@ -133,14 +148,19 @@ class EnergyMetersConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_add_linky(self, port: str, errors: dict[str, str]) -> ConfigFlowResult | None:
         """Probe ``port``; create the entry (or abort for a known meter), else fill ``errors``."""
         self._async_abort_entries_match({CONF_DEVICE: port.strip()})  # ours, and busy reading
-        meter = await self._async_probe(port, errors)
-        if meter is None:
+        probe = await self._async_probe(port, errors)
+        if probe is None:
             return None
-        await self.async_set_unique_id(meter.address)
-        self._abort_if_unique_id_configured(
-            updates={CONF_DEVICE: port.strip(), CONF_TIC_MODE: meter.mode.value}
+        await self.async_set_unique_id(probe.meter.address)
+        self._abort_if_unique_id_configured(updates=probe.connection())
+        return self.async_create_entry(
+            title=linky_title(probe.meter),
+            data={
+                CONF_KIND: MeterKind.LINKY.value,
+                CONF_SERIAL: probe.meter.address,
+                **probe.connection(),
+            },
         )
-        return self.async_create_entry(title=linky_title(meter), data=linky_entry_data(port, meter))
 
     async def async_step_linky(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Linky: pick the TIC port; the mode and the meter are detected."""
@@ -197,14 +217,11 @@ class EnergyMetersConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             port = user_input[CONF_DEVICE]
-            meter = await self._async_probe(port, errors)
-            if meter is not None and meter.address != entry.unique_id:
+            probe = await self._async_probe(port, errors)
+            if probe is not None and probe.meter.address != entry.unique_id:
                 errors["base"] = "wrong_meter"
-            elif meter is not None:
-                return self.async_update_reload_and_abort(
-                    entry,
-                    data_updates={CONF_DEVICE: port.strip(), CONF_TIC_MODE: meter.mode.value},
-                )
+            elif probe is not None:
+                return self.async_update_reload_and_abort(entry, data_updates=probe.connection())
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(

@@ -14,6 +14,7 @@ CONF_KIND: Final = "kind"
 CONF_DEVICE: Final = "device"
 CONF_TIC_MODE: Final = "tic_mode"
 CONF_SERIAL: Final = "serial"
+CONF_BAUDRATE: Final = "baudrate"
 
 # options: update policy
 CONF_COUNTER_INTERVAL: Final = "counter_interval"

@@ -22,7 +22,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from ..const import CONF_DEVICE, CONF_SERIAL, CONF_TIC_MODE, DOMAIN, LOGGER
+from ..const import CONF_BAUDRATE, CONF_DEVICE, CONF_SERIAL, CONF_TIC_MODE, DOMAIN, LOGGER
 from ..coordinator import EnergyMetersConfigEntry, LinkStats, MeterCoordinator, MeterData
 from ..protocol.serial_link import (
     PortNotFoundError,
@@ -70,6 +70,7 @@ class LinkyCoordinator(MeterCoordinator[LinkyData]):
         """Set up from the entry: port URL, TIC mode, meter serial."""
         self.url: str = entry.data[CONF_DEVICE]
         self.mode = TicMode(entry.data[CONF_TIC_MODE])
+        self.baudrate: int = entry.data.get(CONF_BAUDRATE, self.mode.baudrate)
         self.serial: str = entry.data[CONF_SERIAL]
         super().__init__(hass, entry, name=f"Linky {self.serial}")
         self.parser = TicParser(self.mode)
@@ -150,7 +151,7 @@ class LinkyCoordinator(MeterCoordinator[LinkyData]):
 
     async def _open(self) -> None:
         try:
-            self._link = await open_serial(self.url, SerialSettings(baudrate=self.mode.baudrate))
+            self._link = await open_serial(self.url, SerialSettings(baudrate=self.baudrate))
         except PortNotFoundError as err:
             raise self.translated_failure("port_not_found", port=self.url) from err
         except SerialLinkError as err:
