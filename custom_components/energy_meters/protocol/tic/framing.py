@@ -235,10 +235,7 @@ class TicParser:
         stats = self.stats
         stats.garbage_bytes += len(pieces[0])  # bytes before the first LF
         del pieces[0]
-        if self._mode is TicMode.HISTORIC:
-            groups = self._historic_groups(pieces)
-        else:
-            groups = self._standard_groups(pieces)
+        groups = self._groups(pieces)
         stats.groups_ok += len(pieces) - self._dropped
         self._dropped = 0
         if not groups:
@@ -263,9 +260,17 @@ class TicParser:
             cache.clear()
         cache[piece] = group
 
-    def _historic_groups(self, pieces: list[bytes]) -> dict[str, TicGroup]:
-        """Validate ``LF label SP data SP checksum CR`` groups (method 1)."""
+    def _groups(self, pieces: list[bytes]) -> dict[str, TicGroup]:
+        """
+        Validate ``LF fields SEP checksum CR`` groups with this mode's checksum method.
+
+        Historic (method 1) sums up to the data and has SP before the checksum;
+        standard (method 2) sums through the HT before the checksum.
+        """
         cache = self._cache
+        historic = self._mode is TicMode.HISTORIC
+        separator = SP if historic else HT
+        tail = 2 if historic else 1  # bytes between the checksummed payload and CR
         groups: dict[str, TicGroup] = {}
         for piece in pieces:
             group = cache.get(piece)
@@ -277,63 +282,50 @@ class TicParser:
                         self._drop(piece, cr)
                         continue
                     self.stats.garbage_bytes += last - cr  # junk between CR and LF
-                payload = piece[: cr - 2]
-                if cr < 4 or cr > MAX_GROUP_BYTES or piece[cr - 2] != SP or not payload.isascii():
+                payload = piece[: cr - tail]
+                if (
+                    cr < 4
+                    or cr > MAX_GROUP_BYTES
+                    or piece[cr - 2] != separator
+                    or not payload.isascii()
+                ):
                     self._drop(piece, cr)
                     continue
                 if tic_checksum(payload) != piece[cr - 1]:
                     self._drop(piece, cr, bad_checksum=True)
                     continue
                 text = payload.decode("ascii")
-                label, sep, data = text.partition(" ")
-                if not (label and sep and text.isprintable()):
+                group = _historic_group(text) if historic else _standard_group(text)
+                if group is None:
                     self._drop(piece, cr)
                     continue
-                group = TicGroup(label, data, None)
                 if cr == last:
                     self._remember(piece, group)
             groups[group.label] = group
         return groups
 
-    def _standard_groups(self, pieces: list[bytes]) -> dict[str, TicGroup]:
-        """Validate ``LF label HT [horodate HT] data HT checksum CR`` groups (method 2)."""
-        cache = self._cache
-        groups: dict[str, TicGroup] = {}
-        for piece in pieces:
-            group = cache.get(piece)
-            if group is None:
-                cr = piece.find(CR)
-                last = len(piece) - 1
-                if cr != last:
-                    if cr < 0:  # missing CR: the next LF started a new group
-                        self._drop(piece, cr)
-                        continue
-                    self.stats.garbage_bytes += last - cr  # junk between CR and LF
-                payload = piece[: cr - 1]
-                if cr < 4 or cr > MAX_GROUP_BYTES or piece[cr - 2] != HT or not payload.isascii():
-                    self._drop(piece, cr)
-                    continue
-                if tic_checksum(payload) != piece[cr - 1]:
-                    self._drop(piece, cr, bad_checksum=True)
-                    continue
-                # The payload ends with HT, so the last field is always empty.
-                fields = payload.decode("ascii").split("\t")
-                horodate: Horodate | None = None
-                if len(fields) == 3:
-                    label, data, _ = fields
-                elif len(fields) == 4:
-                    label, stamp, data, _ = fields
-                    if stamp.isprintable():
-                        horodate = parse_horodate(stamp)
-                    else:
-                        label = ""
-                else:
-                    label = data = ""
-                if not (label and label.isprintable() and data.isprintable()):
-                    self._drop(piece, cr)
-                    continue
-                group = TicGroup(label, data, horodate)
-                if cr == last:
-                    self._remember(piece, group)
-            groups[group.label] = group
-        return groups
+
+def _historic_group(text: str) -> TicGroup | None:
+    """Split ``label SP data`` (data has no spaces in historic mode)."""
+    label, sep, data = text.partition(" ")
+    if not (label and sep and text.isprintable()):
+        return None
+    return TicGroup(label, data, None)
+
+
+def _standard_group(text: str) -> TicGroup | None:
+    """Split ``label HT [horodate HT] data HT`` on HT only (data may hold spaces)."""
+    fields = text.split("\t")  # the text ends with HT, so the last field is empty
+    horodate: Horodate | None = None
+    if len(fields) == 3:
+        label, data, _ = fields
+    elif len(fields) == 4:
+        label, stamp, data, _ = fields
+        if not stamp.isprintable():
+            return None
+        horodate = parse_horodate(stamp)
+    else:
+        return None
+    if not (label and label.isprintable() and data.isprintable()):
+        return None
+    return TicGroup(label, data, horodate)
