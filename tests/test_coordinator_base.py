@@ -58,9 +58,7 @@ async def test_base_defaults_and_dynamic_entities_wait_for_data(hass: HomeAssist
     await coordinator.async_start()
     added: list[Any] = []
     description = MeterSensorEntityDescription(key="value", value_fn=lambda data: data.value)
-    async_add_dynamic_entities(
-        coordinator, [description], lambda d, data: True, lambda c, d: d, added.extend
-    )
+    async_add_dynamic_entities(coordinator, [description], lambda c, d: d, added.extend)
     assert added == []  # no data yet
     await coordinator.async_refresh()
     assert added == [description]

@@ -43,7 +43,6 @@ async def async_setup_entry(
     async_add_dynamic_entities(
         coordinator,
         coordinator.binary_sensor_descriptions,
-        lambda description, data: description.exists_fn(data),
         MeterBinarySensor,
         async_add_entities,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 import time
-from typing import Any
+from typing import Any, Protocol
 
 from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -63,11 +63,22 @@ class EnergyMetersEntity(CoordinatorEntity[MeterCoordinator[Any]]):
         self.async_write_ha_state()
 
 
+class MeterEntityDescription(Protocol):
+    """What dynamic creation needs from a description."""
+
+    @property
+    def key(self) -> str:
+        """Unique key within the meter."""
+
+    @property
+    def exists_fn(self) -> Callable[[Any], bool]:
+        """Tell from the coordinator data whether the meter has this value."""
+
+
 @callback
-def async_add_dynamic_entities[DescT: EntityDescription](
+def async_add_dynamic_entities[DescT: MeterEntityDescription](
     coordinator: MeterCoordinator[Any],
     descriptions: Sequence[DescT],
-    exists: Callable[[DescT, Any], bool],
     factory: Callable[[MeterCoordinator[Any], DescT], Entity],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
@@ -84,7 +95,7 @@ def async_add_dynamic_entities[DescT: EntityDescription](
         data = coordinator.data
         if data is None:
             return
-        new = [d for d in descriptions if d.key not in added and exists(d, data)]
+        new = [d for d in descriptions if d.key not in added and d.exists_fn(data)]
         if not new:
             return
         added.update(d.key for d in new)

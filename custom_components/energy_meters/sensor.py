@@ -86,7 +86,6 @@ async def async_setup_entry(
     async_add_dynamic_entities(
         coordinator,
         coordinator.sensor_descriptions,
-        lambda description, data: description.exists_fn(data),
         MeterSensor,
         async_add_entities,
     )
