@@ -16,20 +16,10 @@ import sys
 import time
 
 import pytest
-import pytest_socket
 
 from devtools.hass_runner import HassClient, prepare_config, start_hass, stop_process
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(autouse=True)
-def real_sockets() -> Iterator[None]:
-    """This test talks HTTP to a real hass process on 127.0.0.1."""
-    pytest_socket.enable_socket()
-    yield
-    pytest_socket.socket_allow_hosts(["127.0.0.1"])
-    pytest_socket.disable_socket(allow_unix_socket=True)
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("socket_enabled")]
 
 
 def _free_port() -> int:
