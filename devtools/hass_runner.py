@@ -100,7 +100,12 @@ def stop_process(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
 
 
 class HassError(RuntimeError):
-    """An API call failed."""
+    """An API call failed (``status`` is the HTTP status, if any)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        """Keep the HTTP status."""
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -137,7 +142,7 @@ class HassClient:
             with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
                 raw = resp.read()
         except urllib.error.HTTPError as err:
-            raise HassError(f"{method} {path}: {err.code} {err.read()[:300]!r}") from err
+            raise HassError(f"{method} {path}: {err.code} {err.read()[:300]!r}", err.code) from err
         return json.loads(raw) if raw else None
 
     def wait_until_up(
@@ -149,17 +154,26 @@ class HassClient:
             if proc is not None and proc.poll() is not None:
                 raise HassError(f"hass exited with code {proc.returncode}")
             try:
-                self.request("GET", "/api/onboarding", timeout=3)
-            except OSError, HassError:
-                time.sleep(0.5)
-                continue
-            return
+                self.request("GET", "/api/", timeout=3)
+            except HassError as err:
+                if err.status is not None:  # 401 without a token: the server is up
+                    return
+            except OSError:
+                pass
+            else:
+                return
+            time.sleep(0.5)
         raise HassError(f"Home Assistant did not answer within {timeout:.0f} s")
 
     # --- authentication -----------------------------------------------------------
     def onboard_or_login(self, state_file: Path) -> None:
         """Onboard with the dev account on first start, else log in with it."""
-        steps = self.request("GET", "/api/onboarding")
+        try:
+            steps = self.request("GET", "/api/onboarding")
+        except HassError as err:
+            if err.status != 404:
+                raise
+            steps = []  # onboarding finished: its API is gone
         pending = {step["step"] for step in steps if not step["done"]}
         if "user" in pending:
             result = self.request(

@@ -46,6 +46,21 @@ def tic_pty(tmp_path: Path) -> Iterator[Path]:
         stop_process(sim, timeout=5)
 
 
+def _wait_for_live_linky(client: HassClient) -> dict[str, str]:
+    """Device class -> state of the live Linky sensors, once power and energy are live."""
+    live: dict[str, str] = {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not {"apparent_power", "energy"} <= live.keys():
+        for state in client.states():
+            if state["entity_id"].startswith("sensor.linky") and state["state"] not in (
+                "unavailable",
+                "unknown",
+            ):
+                live[state["attributes"].get("device_class") or state["entity_id"]] = state["state"]
+        time.sleep(0.5)
+    return live
+
+
 def test_config_flow_over_rest_creates_live_entities(tmp_path: Path, tic_pty: Path) -> None:
     """Onboard, add the simulated Linky through the flow API, see a live sensor."""
     config_dir = tmp_path / "config"
@@ -64,17 +79,7 @@ def test_config_flow_over_rest_creates_live_entities(tmp_path: Path, tic_pty: Pa
         assert result["type"] == "create_entry", result
         assert result["title"].startswith("Linky ")
 
-        live: dict[str, str] = {}
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not {"apparent_power", "energy"} <= live.keys():
-            for state in client.states():
-                attrs = state["attributes"]
-                if state["entity_id"].startswith("sensor.linky") and state["state"] not in (
-                    "unavailable",
-                    "unknown",
-                ):
-                    live[attrs.get("device_class") or state["entity_id"]] = state["state"]
-            time.sleep(0.5)
+        live = _wait_for_live_linky(client)
         assert float(live["apparent_power"]) >= 0
         assert float(live["energy"]) > 0
 
@@ -83,6 +88,15 @@ def test_config_flow_over_rest_creates_live_entities(tmp_path: Path, tic_pty: Pa
             "energy_meters", [{"next_step_id": "linky"}, {"device": str(tic_pty)}]
         )
         assert again == {**again, "type": "abort", "reason": "already_configured"}
+
+        # restart: the dev account logs in (onboarding is over) and the meter comes back
+        stop_process(hass)
+        hass = start_hass(config_dir, log_file=log)
+        client = HassClient(f"http://127.0.0.1:{port}")
+        client.wait_until_up(timeout=120, proc=hass)
+        client.onboard_or_login(config_dir / ".onboarded")
+        assert len(client.entries()) == 1
+        assert float(_wait_for_live_linky(client)["energy"]) > 0
     except BaseException:
         print(log.read_text(encoding="utf-8", errors="replace")[-5000:])
         raise
