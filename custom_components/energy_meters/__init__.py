@@ -1,20 +1,27 @@
-"""Energy Meters: Linky TIC, IEC 62056-21, wM-Bus and FRITZ!Box meters as Home Assistant entities."""
+"""
+Energy Meters: Linky TIC, IEC 62056-21, wM-Bus and FRITZ!Box meters as HA entities.
+
+Home Assistant is imported lazily here so that ``protocol/`` (and the
+simulators built on it) can be imported without Home Assistant installed.
+"""
 
 from __future__ import annotations
 
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+import importlib
+from typing import TYPE_CHECKING, Final
 
-from .const import CONF_KIND, MeterKind
-from .coordinator import EnergyMetersConfigEntry
-from .kinds import create_coordinator
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+    from .coordinator import EnergyMetersConfigEntry
+
+PLATFORMS: Final = ("binary_sensor", "sensor")
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> bool:
     """Set up one meter from a config entry."""
-    coordinator = create_coordinator(hass, entry, MeterKind(entry.data[CONF_KIND]))
+    kinds = await hass.async_add_import_executor_job(importlib.import_module, f"{__name__}.kinds")
+    coordinator = kinds.create_coordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await coordinator.async_start()

@@ -13,7 +13,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import EntityDescription
 
-from .const import MeterKind
+from .const import CONF_KIND, MeterKind
 from .coordinator import EnergyMetersConfigEntry, MeterCoordinator
 from .linky.coordinator import LinkyCoordinator
 from .linky.entities import LINKY_BINARY_SENSORS, LINKY_SENSORS
@@ -26,10 +26,10 @@ COORDINATORS: dict[
 
 
 def create_coordinator(
-    hass: HomeAssistant, entry: EnergyMetersConfigEntry, kind: MeterKind
+    hass: HomeAssistant, entry: EnergyMetersConfigEntry
 ) -> MeterCoordinator[Any]:
-    """Build the coordinator serving ``kind``."""
-    return COORDINATORS[kind](hass, entry)
+    """Build the coordinator serving the entry's meter kind."""
+    return COORDINATORS[MeterKind(entry.data[CONF_KIND])](hass, entry)
 
 
 def all_entity_descriptions() -> list[tuple[str, EntityDescription]]:
