@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 import time
 from typing import TYPE_CHECKING, Any, Final
@@ -23,7 +22,7 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from ..const import CONF_BAUDRATE, CONF_DEVICE, CONF_SERIAL, CONF_TIC_MODE, DOMAIN, LOGGER
-from ..coordinator import EnergyMetersConfigEntry, LinkStats, MeterCoordinator, MeterData
+from ..coordinator import EnergyMetersConfigEntry, MeterCoordinator
 from ..protocol.serial_link import (
     PortNotFoundError,
     SerialLink,
@@ -35,6 +34,8 @@ from ..protocol.tic.framing import TicFrame, TicMode, TicParser
 from ..protocol.tic.labels import LABELS, TicQuantity, decode_value
 from ..protocol.tic.meter import TicMeterInfo, describe_meter
 from ..protocol.tic.stge import StgeStatus, decode_stge
+from .data import LinkyData
+from .entities import LINKY_BINARY_SENSORS, LINKY_SENSORS
 
 if TYPE_CHECKING:
     from ..binary_sensor import MeterBinarySensorEntityDescription
@@ -49,16 +50,6 @@ MISSING_FRAMES_BEFORE_UNKNOWN: Final = 3
 BACKOFF: Final = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 COUNTERS: Final = frozenset({TicQuantity.ENERGY, TicQuantity.REACTIVE_ENERGY})
 DEFAULT_MAX_POWER_W: Final = 36_000.0 * 3
-
-
-@dataclass(slots=True, kw_only=True)
-class LinkyData(MeterData):
-    """One meter's latest accepted readings."""
-
-    meter: TicMeterInfo
-    values: dict[str, Any] = field(default_factory=dict)  # canonical label -> value
-    measured_at: dict[str, datetime] = field(default_factory=dict)  # dated labels
-    stge: StgeStatus | None = None
 
 
 class LinkyCoordinator(MeterCoordinator[LinkyData]):
@@ -103,22 +94,17 @@ class LinkyCoordinator(MeterCoordinator[LinkyData]):
             model=(decoded.model if decoded and decoded.model else "Linky"),
             model_id=(f"{decoded.type_code:02d}" if decoded else None),
             serial_number=self.serial,
-            hw_version=(str(decoded.year) if decoded else None),
             sw_version=f"TIC {self.mode.value}",
         )
 
     @property
     def sensor_descriptions(self) -> Sequence[MeterSensorEntityDescription]:
         """Every sensor a Linky may have."""
-        from .entities import LINKY_SENSORS  # noqa: PLC0415 - avoids a platform import cycle
-
         return LINKY_SENSORS
 
     @property
     def binary_sensor_descriptions(self) -> Sequence[MeterBinarySensorEntityDescription]:
         """STGE flags."""
-        from .entities import LINKY_BINARY_SENSORS  # noqa: PLC0415
-
         return LINKY_BINARY_SENSORS
 
     # --- first refresh and reader ------------------------------------------------------
@@ -336,17 +322,28 @@ class LinkyCoordinator(MeterCoordinator[LinkyData]):
                 "state_writes": self.link.state_writes,
                 "quality": self.link.quality,
             },
-            "three_phase": self._meter.three_phase if self._meter else None,
-            "producer": self._meter.producer if self._meter else None,
+            "meter": _meter_summary(self._meter),
             "unknown_labels": dict(self._unknown_labels),
             "values": {k: _jsonable(v) for k, v in self._values.items()},
         }
+
+
+def _meter_summary(meter: TicMeterInfo | None) -> dict[str, Any] | None:
+    """Summarise what the frames tell about the meter (without its serial)."""
+    if meter is None:
+        return None
+    decoded = meter.decoded
+    return {
+        "three_phase": meter.three_phase,
+        "producer": meter.producer,
+        "manufacturer": decoded.manufacturer if decoded else None,
+        "year": decoded.year if decoded else None,
+        "type_code": decoded.type_code if decoded else None,
+        "model": decoded.model if decoded else None,
+    }
 
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
-
-
-__all__ = ["LinkStats", "LinkyCoordinator", "LinkyData"]

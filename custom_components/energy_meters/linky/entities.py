@@ -35,7 +35,7 @@ from ..protocol.tic import stge as stge_fields
 from ..protocol.tic.labels import LABELS, TicLabel, TicQuantity
 from ..sensor import LINK_SENSORS, MeterSensorEntityDescription
 from ..update_policy import Cadence
-from .coordinator import LinkyData
+from .data import LinkyData
 
 
 @dataclass(frozen=True, slots=True)
