@@ -49,7 +49,7 @@ DEV_METERS: tuple[DevMeter, ...] = (
     ),
     DevMeter(
         name="Linky standard, three-phase producer",
-        command=_tic("standard-producer", 7103),
+        command=_tic("standard-tri-producer", 7103),
         flow_steps=({"next_step_id": "linky"}, {"device": "socket://127.0.0.1:7103"}),
     ),
 )

@@ -55,13 +55,13 @@ PROFILES: Final[dict[str, Profile]] = {
         Profile("historic-mono-base", TicMode.HISTORIC, "021861348497"),
         Profile("historic-mono-tempo", TicMode.HISTORIC, "021861348503", tariff="tempo", kva=9),
         Profile("historic-tri", TicMode.HISTORIC, "021863348511", phases=3, tariff="hc", kva=12),
-        Profile("standard-mono", TicMode.STANDARD, "041876097317"),
+        Profile("standard-mono", TicMode.STANDARD, "041875097317"),
         Profile("standard-tri", TicMode.STANDARD, "041876097328", phases=3, kva=12),
-        Profile("standard-producer", TicMode.STANDARD, "041876097339", producer=True, kva=9),
+        Profile("standard-producer", TicMode.STANDARD, "041875097339", producer=True, kva=9),
         Profile(
             "standard-tri-producer", TicMode.STANDARD, "041876097346", 3, producer=True, kva=12
         ),
-        Profile("standard-tempo", TicMode.STANDARD, "041876097351", tariff="tempo", kva=9),
+        Profile("standard-tempo", TicMode.STANDARD, "041875097351", tariff="tempo", kva=9),
     )
 }
 

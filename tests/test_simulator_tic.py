@@ -153,7 +153,7 @@ def test_standard_mono_layout() -> None:
     sim, clock = make("standard-mono")
     [frame] = frames_of(sim, clock, 1)
     assert len(frame.groups) == 38  # as in a real capture (hekmon/linkytic)
-    assert data(frame, "ADSC") == "041876097317"
+    assert data(frame, "ADSC") == "041875097317"
     assert data(frame, "PRM") == "01234567890123"
     assert data(frame, "VTIC") == "02"
     assert "IRMS2" not in frame

@@ -238,7 +238,7 @@ def historic_frame(*, with_adco: bool = True) -> bytes:
 
 def standard_frame() -> bytes:
     groups = [
-        encode_group("ADSC", "041876097317", S),
+        encode_group("ADSC", "041875097317", S),
         encode_group("DATE", "", S, "E260714120000"),
         encode_group("EAST", "001234567", S),
     ]
