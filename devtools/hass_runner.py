@@ -154,9 +154,10 @@ class HassClient:
             if proc is not None and proc.poll() is not None:
                 raise HassError(f"hass exited with code {proc.returncode}")
             try:
-                self.request("GET", "/api/", timeout=3)
+                # needs no token; answers 400 until onboarding is done: either way, up
+                self.request("GET", "/auth/providers", timeout=3)
             except HassError as err:
-                if err.status is not None:  # 401 without a token: the server is up
+                if err.status is not None:
                     return
             except OSError:
                 pass
