@@ -97,6 +97,14 @@ def test_config_flow_over_rest_creates_live_entities(tmp_path: Path, tic_pty: Pa
         client.onboard_or_login(config_dir / ".onboarded")
         assert len(client.entries()) == 1
         assert float(_wait_for_live_linky(client)["energy"]) > 0
+
+        ours = [
+            line
+            for line in log.read_text(encoding="utf-8").splitlines()
+            if "custom_components.energy_meters" in line
+            and (" ERROR " in line or " WARNING " in line)
+        ]
+        assert not ours, ours
     except BaseException:
         print(log.read_text(encoding="utf-8", errors="replace")[-5000:])
         raise
