@@ -74,7 +74,7 @@ setup_sysroot() {
   if [ ! -x "$SYSROOT/usr/bin/python3.14" ] || [ ! -f "$SYSROOT/.em-base-$STAMP_VERSION" ]; then
     if ! command -v debootstrap >/dev/null 2>&1; then
       log "installing debootstrap (apt)"
-      DEBIAN_FRONTEND=noninteractive apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Check-Valid-Until=false update -qq
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
     fi
     log "building Debian sid root in .sysroot (python3.14, socat, wmbusmeters)"
