@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from unittest.mock import patch
 
@@ -31,7 +31,7 @@ from custom_components.energy_meters.protocol.serial_link import (
     SerialLinkError,
 )
 
-from .tic_frames import STANDARD_SERIAL, FakeTicLink, historic_frame, standard_frame
+from .tic_frames import STANDARD_SERIAL, FakeTicLink, historic_frame, standard_frame, wait_until
 
 COORDINATOR = "custom_components.energy_meters.linky.coordinator"
 
@@ -81,12 +81,6 @@ def _entry(
     )
 
 
-async def _until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
-
-
 def _state(
     hass: HomeAssistant, entity_registry: er.EntityRegistry, key: str, serial: str = STANDARD_SERIAL
 ) -> str | None:
@@ -103,7 +97,7 @@ async def _setup(
     entry.add_to_hass(hass)
 
     async def _feed() -> None:
-        await _until(lambda: bool(links))
+        await wait_until(lambda: bool(links))
         links[-1].push(first)
 
     feeder = hass.async_create_task(_feed())
@@ -121,7 +115,7 @@ async def test_setup_creates_entities_from_the_first_frame(
     assert entry.state is ConfigEntryState.LOADED
     assert _state(hass, entity_registry, "east") == "unknown"  # counters wait for a confirmation
     link.push(standard_frame(east=3519702, sinsts=263))
-    await _until(lambda: entry.runtime_data.data.values["EAST"] is not None)
+    await wait_until(lambda: entry.runtime_data.data.values["EAST"] is not None)
     await hass.async_block_till_done()
     assert _state(hass, entity_registry, "east") == "3519.702"
     assert _state(hass, entity_registry, "sinsts") == "263"
@@ -146,15 +140,15 @@ async def test_counter_glitch_never_reaches_the_state(
     coordinator = entry.runtime_data
     link.push(standard_frame(east=1000))
     link.push(standard_frame(east=1001))
-    await _until(lambda: coordinator.data.values["EAST"] == 1001)
+    await wait_until(lambda: coordinator.data.values["EAST"] == 1001)
     for count, glitch in enumerate((901001, 1000, 5), start=1):  # too high, decrease, garbage
         link.push(standard_frame(east=glitch))
-        await _until(lambda: coordinator.link.rejected_readings == 3 * count)  # noqa: B023
+        await wait_until(lambda: coordinator.link.rejected_readings == 3 * count)  # noqa: B023
         assert coordinator.data.values["EAST"] == 1001
     assert coordinator.link.rejected_readings == 9  # EAST, EASF01, EASD01 x 3
     await asyncio.sleep(1.05)
     link.push(standard_frame(east=1002))
-    await _until(lambda: coordinator.data.values["EAST"] == 1002)
+    await wait_until(lambda: coordinator.data.values["EAST"] == 1002)
     await hass.async_block_till_done()
     assert _state(hass, entity_registry, "east") == "1.002"
 
@@ -171,17 +165,17 @@ async def test_update_policy_throttles_writes_but_not_alarms(
     coordinator = entry.runtime_data
     for papp in (1100, 1200, 1300):
         link.push(historic_frame(papp=papp))
-    await _until(lambda: coordinator.data.values["PAPP"] == 1300)
+    await wait_until(lambda: coordinator.data.values["PAPP"] == 1300)
     await hass.async_block_till_done()
     assert _state(hass, entity_registry, "papp", "021861348497") == "1000"  # throttled
     link.push(historic_frame(papp=9000, adps=45))  # overrun warning: written at once
-    await _until(lambda: coordinator.data.values.get("ADPS") == 45)
+    await wait_until(lambda: coordinator.data.values.get("ADPS") == 45)
     await hass.async_block_till_done()
     assert _state(hass, entity_registry, "adps", "021861348497") == "45"
     # the alarm disappears after a few frames without it
     for _ in range(3):
         link.push(historic_frame(papp=1000))
-    await _until(lambda: coordinator.data.values.get("ADPS") is None)
+    await wait_until(lambda: coordinator.data.values.get("ADPS") is None)
 
 
 async def test_silence_makes_entities_unavailable_then_recover(
@@ -194,11 +188,11 @@ async def test_silence_makes_entities_unavailable_then_recover(
         entry = _entry()
         link = await _setup(hass, links, entry, standard_frame())
         link.push(b"")  # bytes but no frame: the reader checks staleness
-        await _until(lambda: not entry.runtime_data.last_update_success)
+        await wait_until(lambda: not entry.runtime_data.last_update_success)
         await hass.async_block_till_done()
         assert _state(hass, entity_registry, "sinsts") == STATE_UNAVAILABLE
         link.push(standard_frame(sinsts=500))
-        await _until(lambda: entry.runtime_data.last_update_success)
+        await wait_until(lambda: entry.runtime_data.last_update_success)
         await hass.async_block_till_done()
         assert _state(hass, entity_registry, "sinsts") == "500"
     assert caplog.text.count("is unavailable") == 1
@@ -212,13 +206,13 @@ async def test_unplugged_probe_reconnects(
     link = await _setup(hass, links, entry, standard_frame())
     links.failures.append(PortNotFoundError("gone"))
     link.push(SerialLinkError("device disconnected"))
-    await _until(lambda: not entry.runtime_data.last_update_success)
+    await wait_until(lambda: not entry.runtime_data.last_update_success)
     await hass.async_block_till_done()
     assert _state(hass, entity_registry, "east") == STATE_UNAVAILABLE
     assert link.closed
-    await _until(lambda: len(links) == 2)
+    await wait_until(lambda: len(links) == 2)
     links[-1].push(standard_frame(east=3519703))
-    await _until(lambda: entry.runtime_data.last_update_success)
+    await wait_until(lambda: entry.runtime_data.last_update_success)
     await hass.async_block_till_done()
     assert _state(hass, entity_registry, "east") != STATE_UNAVAILABLE
 
@@ -230,13 +224,13 @@ async def test_replaced_meter_raises_a_repair_issue(
     link = await _setup(hass, links, entry, standard_frame())
     coordinator = entry.runtime_data
     link.push(standard_frame())
-    await _until(lambda: coordinator.data.values["EAST"] is not None)
+    await wait_until(lambda: coordinator.data.values["EAST"] is not None)
     link.push(standard_frame(serial="041876099999", east=1))
     issue_id = f"meter_replaced_{entry.entry_id}"
-    await _until(lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is not None)
+    await wait_until(lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is not None)
     assert coordinator.data.values["EAST"] == 3519702  # the other meter's data is ignored
     link.push(standard_frame())
-    await _until(lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is None)
+    await wait_until(lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is None)
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,6 @@ the checksum, a ser2net restart).
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER
@@ -23,13 +21,9 @@ from custom_components.energy_meters.const import DOMAIN
 from simulators.tic import Faults, TicSimulator
 from simulators.tic_transport import TcpMeterServer
 
+from .tic_frames import wait_until
+
 pytestmark = pytest.mark.usefixtures("socket_enabled")  # 127.0.0.1 simulator only
-
-
-async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
 
 
 async def _add_through_flow(hass: HomeAssistant, url: str) -> Any:
@@ -67,14 +61,14 @@ async def test_faulty_line_keeps_counters_monotonic(
                 seen.append(float(state.state))
 
         unsub = hass.bus.async_listen(EVENT_STATE_CHANGED, _record)
-        await _until(lambda: len(seen) >= 3)
+        await wait_until(lambda: len(seen) >= 3, 10)
         for _ in range(3):  # digit glitches that pass the checksum
             sim.glitch_next_counter(jump=True)
-            await _until(lambda: not sim.faults.counter_glitch)
+            await wait_until(lambda: not sim.faults.counter_glitch, 10)
             sim.glitch_next_counter(jump=False)
-            await _until(lambda: not sim.faults.counter_glitch)
+            await wait_until(lambda: not sim.faults.counter_glitch, 10)
         frames = coordinator.link.frames_ok
-        await _until(lambda: coordinator.link.frames_ok >= frames + 5)
+        await wait_until(lambda: coordinator.link.frames_ok >= frames + 5, 10)
         unsub()
         assert seen == sorted(seen), "an energy index went backwards"
         assert max(seen) - min(seen) < 50, "an implausible jump was written"
@@ -84,10 +78,10 @@ async def test_faulty_line_keeps_counters_monotonic(
 
         # ser2net restarts: unavailable, then back on the first valid frame
         server.disconnect_clients()
-        await _until(lambda: not coordinator.last_update_success)
+        await wait_until(lambda: not coordinator.last_update_success, 10)
         await hass.async_block_till_done()
         assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
-        await _until(lambda: coordinator.last_update_success)
+        await wait_until(lambda: coordinator.last_update_success, 10)
         await hass.async_block_till_done()
         assert hass.states.get(entity_id).state != STATE_UNAVAILABLE
 
@@ -104,7 +98,7 @@ async def test_three_phase_overrun_creates_alarm_entities(
         coordinator = entry.runtime_data
         assert coordinator.data.meter.three_phase
         sim.trigger_overrun(5.0)
-        await _until(lambda: coordinator.data.values.get("ADIR1") is not None)
+        await wait_until(lambda: coordinator.data.values.get("ADIR1") is not None, 10)
         await hass.async_block_till_done()
         adir1 = entity_registry.async_get_entity_id("sensor", DOMAIN, f"{entry.unique_id}_adir1")
         assert adir1 is not None

@@ -34,18 +34,12 @@ from custom_components.energy_meters.const import (
 )
 from custom_components.energy_meters.update_policy import UpdatePolicy
 
-from .tic_frames import STANDARD_SERIAL, FakeTicLink, standard_frame
+from .tic_frames import STANDARD_SERIAL, FakeTicLink, standard_frame, wait_until
 
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(recorder_mock: Any, enable_custom_integrations: None) -> None:
     """The recorder must start before ``hass`` (and so before custom integrations)."""
-
-
-async def _wait(condition: Any, timeout: float = 3.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 async def test_glitched_counters_do_not_corrupt_long_term_statistics(
@@ -85,7 +79,7 @@ async def test_glitched_counters_do_not_corrupt_long_term_statistics(
         for east in readings:
             link.push(standard_frame(east=east))
             await asyncio.sleep(0.05)
-        await _wait(lambda: coordinator.data.values["EAST"] == 1_000_004)
+        await wait_until(lambda: coordinator.data.values["EAST"] == 1_000_004)
         await hass.async_block_till_done()
         assert coordinator.link.rejected_readings == 2 * 3  # EAST, EASF01, EASD01
 

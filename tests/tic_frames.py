@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from custom_components.energy_meters.protocol.serial_link import SerialLinkError
 from custom_components.energy_meters.protocol.tic.encoder import encode_frame, encode_group
@@ -102,3 +102,10 @@ class FakeTicLink:
     async def close(self) -> None:
         """Mark closed."""
         self.closed = True
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll ``condition`` on the event loop until it holds (TimeoutError after ``timeout``)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
