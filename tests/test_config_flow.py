@@ -53,7 +53,7 @@ NOISE = DetectionResult(mode=None, frame=None, bytes_seen={TicMode.HISTORIC: 500
 def detect() -> Iterator[AsyncMock]:
     """The port probe; tests set its result or side effect."""
     with patch(
-        "custom_components.energy_meters.config_flow.detect_tic_mode", return_value=STANDARD
+        "custom_components.energy_meters.linky.flow.detect_tic_mode", return_value=STANDARD
     ) as mock:
         yield mock
 

@@ -133,8 +133,11 @@ def test_config_flow_strings_exist() -> None:
     flow = _integration_dir() / "config_flow.py"
     assert flow.is_file(), f"{_rel(flow)} is missing"
     consts = Constants.collect(python_files(_integration_dir()))
-    keys = collect_flow_keys(flow, consts, _domain())
+    helpers = sorted(_integration_dir().glob("*/flow.py"))  # a kind's probing helpers
+    keys = collect_flow_keys(flow, consts, _domain(), helpers)
     assert keys.steps, f"no step_id=... found in {_rel(flow)}"
+    if helpers:
+        assert keys.errors["config"], "no form error found in the flow or its helpers"
     _assert_clean(
         keys.unresolved + check_flow_translations(keys, _translations()), "config flow strings"
     )

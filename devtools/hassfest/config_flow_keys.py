@@ -53,8 +53,15 @@ def _flow_kind(
     return None
 
 
-def collect_flow_keys(path: Path, consts: Constants, domain: str) -> FlowKeys:
-    """Collect step ids, menu options, errors, aborts and fields used by the flows in ``path``."""
+def collect_flow_keys(
+    path: Path, consts: Constants, domain: str, helpers: Iterable[Path] = ()
+) -> FlowKeys:
+    """
+    Collect step ids, menu options, errors, aborts and fields used by the flows in ``path``.
+
+    ``helpers`` are modules the flow calls into (a meter kind's ``flow.py``): errors
+    they raise through an exception the flow stores as a form error count too.
+    """
     tree = parse_file(path)
     keys = FlowKeys()
     classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
@@ -111,15 +118,17 @@ def collect_flow_keys(path: Path, consts: Constants, domain: str) -> FlowKeys:
         scan([node], section)
         carriers[section] |= _error_carriers([node])
     # raise ProbeError("port_busy") ... except ProbeError as err: errors["base"] = err.key
-    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
-        if not call.args or (carried := consts.choices(call.args[0])) is None:
-            continue
-        for section, names in carriers.items():
-            if call_name(call) in names:
-                for error_key in carried:
-                    keys.errors[section].setdefault(
-                        error_key, f"{rel(path, path.parent.parent.parent)}:{call.lineno}"
-                    )
+    for source in (path, *helpers):
+        source_tree = tree if source == path else parse_file(source)
+        for call in (n for n in ast.walk(source_tree) if isinstance(n, ast.Call)):
+            if not call.args or (carried := consts.choices(call.args[0])) is None:
+                continue
+            for section, names in carriers.items():
+                if call_name(call) in names:
+                    for error_key in carried:
+                        keys.errors[section].setdefault(
+                            error_key, f"{rel(source, path.parent.parent.parent)}:{call.lineno}"
+                        )
     return keys
 
 
