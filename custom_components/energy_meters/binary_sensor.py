@@ -14,14 +14,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import EnergyMetersConfigEntry, MeterCoordinator
-from .entity import EnergyMetersEntity, async_add_dynamic_entities
+from .entity import EnergyMetersEntity, always_exists, async_add_dynamic_entities
 from .update_policy import Cadence
 
 PARALLEL_UPDATES = 0
-
-
-def _always(_data: Any) -> bool:
-    return True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,7 +25,7 @@ class MeterBinarySensorEntityDescription(BinarySensorEntityDescription):
     """A meter flag."""
 
     value_fn: Callable[[Any], bool | None]
-    exists_fn: Callable[[Any], bool] = _always
+    exists_fn: Callable[[Any], bool] = always_exists
     cadence: Cadence = Cadence.SLOW
 
 

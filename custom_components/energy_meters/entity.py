@@ -63,6 +63,11 @@ class EnergyMetersEntity(CoordinatorEntity[MeterCoordinator[Any]]):
         self.async_write_ha_state()
 
 
+def always_exists(_data: Any) -> bool:
+    """Default ``exists_fn``: the value exists for every meter of the kind."""
+    return True
+
+
 class MeterEntityDescription(Protocol):
     """What dynamic creation needs from a description."""
 

@@ -20,7 +20,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import EnergyMetersConfigEntry, MeterCoordinator
-from .entity import EnergyMetersEntity, async_add_dynamic_entities
+from .entity import EnergyMetersEntity, always_exists, async_add_dynamic_entities
 from .update_policy import Cadence
 
 PARALLEL_UPDATES = 0
@@ -28,16 +28,12 @@ PARALLEL_UPDATES = 0
 type SensorValue = StateType | date | datetime | Decimal
 
 
-def _always(_data: Any) -> bool:
-    return True
-
-
 @dataclass(frozen=True, kw_only=True)
 class MeterSensorEntityDescription(SensorEntityDescription):
     """A meter value: how to read it from the coordinator data and how often to write it."""
 
     value_fn: Callable[[Any], SensorValue]
-    exists_fn: Callable[[Any], bool] = _always
+    exists_fn: Callable[[Any], bool] = always_exists
     attributes_fn: Callable[[Any], Mapping[str, Any] | None] | None = None
     cadence: Cadence = Cadence.SLOW
 

@@ -232,7 +232,7 @@ class LinkyCoordinator(MeterCoordinator[LinkyData]):
             if spec is None:
                 self._unknown_labels[label] = group.data
                 continue
-            key = spec.alias_of or label
+            key = spec.canonical_label
             seen.add(key)
             value: Any = decode_value(spec, group)
             if spec.quantity in COUNTERS and isinstance(value, int):

@@ -188,11 +188,7 @@ def _stge_flag(
 
 
 LINKY_SENSORS: Final[tuple[MeterSensorEntityDescription, ...]] = (
-    *(
-        _label_sensor(row)
-        for row in LABELS.values()
-        if row.alias_of is None and row.quantity is not TicQuantity.IDENTITY
-    ),
+    *(_label_sensor(row) for row in LABELS.values() if row.alias_of is None and row.is_entity),
     *STGE_SENSORS,
     *LINK_SENSORS,
 )
