@@ -3,6 +3,10 @@ The simulated meters ``scripts/develop`` starts, and how each is added.
 
 One row per simulator: the command that runs it and the answers our config
 flow needs to add it. Each meter kind adds its own rows here.
+
+The demo Linkys follow the wall clock and draw along the realistic daily curve
+(``simulators.tic_model.DailyCurve``); tests never rely on that: they give the
+simulator an explicit load and clock (``--load-va``, ``--start``).
 """
 
 from __future__ import annotations

@@ -4,6 +4,12 @@ Linky TIC meter simulator: pacing, faults, socat pty and TCP transports, CLI.
     python -m simulators.tic --profile standard-mono --tcp 127.0.0.1:7001
     python -m simulators.tic --profile historic-tri --pty /tmp/linky --speed-factor 10 \
         --fault bad_checksum_rate=0.05 --fault garbage_rate=0.1
+    python -m simulators.tic --tcp 127.0.0.1:7001 --load-va 3000 --start 2026-03-02T03:00
+
+The home's draw follows a realistic daily curve on the simulated clock (by default the
+wall clock); ``--load-va VA`` makes it constant, so counters advance at a known rate
+whatever the time of day, and ``--start`` runs the simulated clock from a fixed instant
+(Paris time unless an offset is given) at real-time rate instead of the wall clock.
 
 ``--pty PATH`` runs ``socat`` to create a pty pair: the integration opens ``PATH``, the
 simulator writes to ``PATH.sim``. The simulator watches the speed the reader set on
@@ -27,11 +33,20 @@ import math
 import random
 import signal
 import sys
+import time
 from typing import TYPE_CHECKING
 
 from custom_components.energy_meters.protocol.tic.framing import TicMode
 from custom_components.energy_meters.protocol.tic.horodate import PARIS
-from simulators.tic_model import PROFILES, Group, MeterModel, Profile, build_frame
+from simulators.tic_model import (
+    PROFILES,
+    ConstantLoad,
+    Group,
+    LoadProfile,
+    MeterModel,
+    Profile,
+    build_frame,
+)
 from simulators.tic_transport import (
     Sink,
     SocatPty,
@@ -46,6 +61,34 @@ if TYPE_CHECKING:
 OTHER_BAUD = {1200: 9600, 9600: 1200}
 FLOAT_FAULTS = ("bad_checksum_rate", "eot_rate", "garbage_rate")
 BOOL_FAULTS = ("wrong_speed", "counter_glitch", "degraded_clock")
+
+
+class SimulatedClock:
+    """
+    Simulated time from a fixed ``start``, advancing ``rate`` seconds per monotonic second.
+
+    Never reads the wall clock: a simulator driven by it emits the same values whatever
+    the time of day it runs at. ``monotonic`` is injectable for tests.
+    """
+
+    def __init__(
+        self,
+        start: datetime,
+        *,
+        rate: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Anchor ``start`` (aware, or Paris time if naive) at the current monotonic time."""
+        if rate < 0:
+            raise ValueError("rate must be >= 0")
+        self.start = start if start.tzinfo is not None else start.replace(tzinfo=PARIS)
+        self.rate = rate
+        self._monotonic = monotonic
+        self._origin = monotonic()
+
+    def __call__(self) -> datetime:
+        """Return the simulated instant now."""
+        return self.start + timedelta(seconds=(self._monotonic() - self._origin) * self.rate)
 
 
 @dataclass(slots=True)
@@ -137,10 +180,17 @@ class TicSimulator:
         speed_factor: float = 1.0,
         faults: Faults | None = None,
         clock: Callable[[], datetime] | None = None,
+        load: LoadProfile | None = None,
     ) -> None:
-        """Create a simulator; ``clock`` returns aware datetimes (default: now)."""
+        """
+        Create a simulator.
+
+        ``clock`` returns aware datetimes (default: the wall clock; tests pass their own).
+        ``load`` is the home's draw as a function of that clock (default: the model's
+        daily curve); tests pass e.g. ``ConstantLoad(3000)``.
+        """
         self.profile = PROFILES[profile] if isinstance(profile, str) else profile
-        self.model = MeterModel(self.profile, seed)
+        self.model = MeterModel(self.profile, seed, load=load)
         self.faults = faults or Faults()
         self.speed_factor = speed_factor
         self.stats = SimulatorStats()
@@ -300,7 +350,13 @@ async def _commands(sim: TicSimulator) -> None:
 
 async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> None:
     """Run the simulator described by parsed CLI ``args`` until ``stop`` (or SIGTERM)."""
-    sim = TicSimulator(args.profile, seed=args.seed, speed_factor=args.speed_factor)
+    sim = TicSimulator(
+        args.profile,
+        seed=args.seed,
+        speed_factor=args.speed_factor,
+        clock=SimulatedClock(args.start) if args.start is not None else None,
+        load=ConstantLoad(args.load_va) if args.load_va is not None else None,
+    )
     for spec in args.fault:
         apply_fault(sim, spec)
     loop = asyncio.get_running_loop()
@@ -351,6 +407,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--speed-factor", type=float, default=1.0, help="faster than real time")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--load-va",
+        type=float,
+        metavar="VA",
+        help="constant drawn power instead of the daily curve (counters advance at a known rate)",
+    )
+    parser.add_argument(
+        "--start",
+        type=datetime.fromisoformat,
+        metavar="ISO-DATETIME",
+        help="simulated clock starting at this instant (Paris time if no offset), "
+        "running at real-time rate, instead of the wall clock",
+    )
+    parser.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -365,6 +434,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.speed_factor <= 0:
         parser.error("--speed-factor must be positive")
     try:
+        if args.load_va is not None:
+            ConstantLoad(args.load_va)
         probe = TicSimulator(args.profile)
         for spec in args.fault:
             apply_fault(probe, spec)

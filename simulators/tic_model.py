@@ -2,11 +2,16 @@
 Linky meter model for the TIC simulator: profiles, meter state and frame bytes.
 
 Everything here is pure and deterministic given a clock value and a seed: no I/O, no
-wall clock. :mod:`simulators.tic` adds pacing, faults on the wire and transports.
+wall clock. What the home draws is a :data:`LoadProfile`, a function of the *simulated*
+time only: :class:`DailyCurve` (the default: a realistic day with morning and evening
+peaks) or :class:`ConstantLoad` (what tests use, so counters advance at a known rate
+whatever the time of day). :mod:`simulators.tic` adds the clock, pacing, faults on the
+wire and transports.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import math
@@ -67,6 +72,90 @@ PROFILES: Final[dict[str, Profile]] = {
 
 Group = tuple[str, str, str | None]  # label, data, horodate
 
+type LoadProfile = Callable[[datetime], float]
+"""Power (VA drawn, or W produced) at a simulated, timezone-aware instant; must be pure."""
+
+MIN_VA: Final = 200.0  # standby floor of the daily curve
+MAX_VA: Final = 3000.0
+
+
+def _hour(when: datetime) -> float:
+    local = when.astimezone(PARIS)
+    return local.hour + local.minute / 60 + local.second / 3600
+
+
+def _bump(hour: float, centre: float, width: float) -> float:
+    """Gaussian bump around ``centre`` (hours), wrapping around midnight."""
+    d = (hour - centre + 12) % 24 - 12
+    return math.exp(-((d / width) ** 2))
+
+
+@dataclass(frozen=True, slots=True)
+class ConstantLoad:
+    """The same draw at every instant (tests: counters advance at ``va`` x 0.92 Wh/h)."""
+
+    va: float
+
+    def __post_init__(self) -> None:
+        """Reject a negative draw."""
+        if self.va < 0 or not math.isfinite(self.va):
+            raise ValueError(f"load must be a finite VA >= 0, not {self.va}")
+
+    def __call__(self, when: datetime) -> float:
+        """``va``, whatever ``when``."""
+        return self.va
+
+
+@dataclass(frozen=True, slots=True)
+class DailyCurve:
+    """
+    A household's draw as a pure function of the simulated instant.
+
+    A daily shape on Paris local time (low at night, morning, lunch and evening peaks)
+    plus smooth fluctuations of 130 s to 1.5 h, clamped to ``MIN_VA``-``MAX_VA``.
+    ``phases`` (radians) decorrelate meters; the same phases and instant give the same VA.
+    """
+
+    phases: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def mean_va(self, when: datetime) -> float:
+        """Return the daily shape alone (no fluctuations) at ``when``."""
+        hour = _hour(when)
+        return (
+            700
+            + 600 * _bump(hour, 7.5, 1.2)
+            + 350 * _bump(hour, 12.5, 1.5)
+            + 1200 * _bump(hour, 19.5, 1.8)
+            - 250 * _bump(hour, 3.5, 2.5)
+        )
+
+    def __call__(self, when: datetime) -> float:
+        """Drawn apparent power (VA) at ``when``."""
+        t, a = when.timestamp(), self.phases
+        p = (
+            self.mean_va(when)
+            + 350 * math.sin(_TAU * t / 5400 + a[0])
+            + 400 * math.sin(_TAU * t / 780 + a[1])
+            + 250 * math.sin(_TAU * t / 130 + a[2])
+        )
+        return min(MAX_VA, max(MIN_VA, p))
+
+
+@dataclass(frozen=True, slots=True)
+class SolarCurve:
+    """Solar production (W) as a pure function of the simulated instant, zero at night."""
+
+    peak_w: float = 3200.0
+    phase: float = 0.0  # of the passing clouds
+
+    def __call__(self, when: datetime) -> float:
+        """Return the power (W) produced at ``when``: a 07:00-20:00 arch with clouds."""
+        hour = _hour(when)
+        if not 7 < hour < 20:
+            return 0.0
+        cloud = 0.85 + 0.15 * math.sin(_TAU * when.timestamp() / 900 + self.phase)
+        return self.peak_w * math.sin(math.pi * (hour - 7) / 13) * cloud
+
 
 @dataclass(slots=True)
 class _DailyMax:
@@ -82,11 +171,19 @@ class _DailyMax:
 
 @dataclass(slots=True)
 class MeterModel:
-    """State of one emulated meter; ``advance(now)`` integrates energy up to ``now``."""
+    """
+    State of one emulated meter; ``advance(now)`` integrates energy up to ``now``.
+
+    ``load`` is what the home draws (default: a seeded :class:`DailyCurve`),
+    ``production`` what producer profiles inject (default: a seeded :class:`SolarCurve`).
+    Both are evaluated at the instants passed in, never at the wall clock.
+    """
 
     profile: Profile
     seed: int = 0
     start: datetime | None = None
+    load: LoadProfile | None = None
+    production: LoadProfile | None = None
     registers: dict[str, float] = field(default_factory=dict)
     injected_wh: float = 0.0
     reactive_varh: list[float] = field(default_factory=list)
@@ -107,33 +204,26 @@ class MeterModel:
         self.reactive_varh = [float(rng.randrange(10_000, 3_000_000)) for _ in range(4)]
         if self.start is not None:
             self._last = self.start.astimezone(PARIS)
+        if self.load is None:
+            self.load = DailyCurve((self._phases[0], self._phases[1], self._phases[2]))
+        if self.production is None:
+            self.production = SolarCurve(phase=self._phases[3])
 
     # -- physics ----------------------------------------------------------------
-    def consumption_va(self, t: float) -> float:
-        """Drawn apparent power at epoch ``t`` (smooth curve in 200-3000 VA)."""
-        a = self._phases
-        p = (
-            1450
-            + 750 * math.sin(_TAU * t / 5400 + a[0])
-            + 450 * math.sin(_TAU * t / 780 + a[1])
-            + 250 * math.sin(_TAU * t / 130 + a[2])
-        )
-        return min(3000.0, max(200.0, p))
+    def consumption_va(self, when: datetime) -> float:
+        """Drawn apparent power at ``when``, from the load profile."""
+        assert self.load is not None  # set in __post_init__
+        return max(0.0, self.load(when))
 
     def production_w(self, when: datetime) -> float:
-        """Solar production (producer profiles), zero at night."""
-        if not self.profile.producer:
+        """Solar production (producer profiles only), from the production profile."""
+        if not self.profile.producer or self.production is None:
             return 0.0
-        local = when.astimezone(PARIS)
-        hour = local.hour + local.minute / 60 + local.second / 3600
-        if not 7 < hour < 20:
-            return 0.0
-        cloud = 0.85 + 0.15 * math.sin(_TAU * when.timestamp() / 900 + self._phases[3])
-        return 3200 * math.sin(math.pi * (hour - 7) / 13) * cloud
+        return max(0.0, self.production(when))
 
     def net_va(self, when: datetime) -> float:
         """Drawn (>0) or injected (<0) apparent power."""
-        return self.consumption_va(when.timestamp()) - self.production_w(when)
+        return self.consumption_va(when) - self.production_w(when)
 
     def voltage(self, t: float, phase: int) -> int:
         """RMS voltage of ``phase`` (1-3)."""
@@ -215,7 +305,7 @@ class MeterModel:
 
     def _historic_groups(self, now: datetime) -> list[Group]:
         p, t = self.profile, now.timestamp()
-        s_va = self.consumption_va(t)
+        s_va = self.consumption_va(now)
         over = self.overrun(now)
         isousc = p.kva * 1000 // 200 // p.phases
         if over:

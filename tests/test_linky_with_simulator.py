@@ -4,10 +4,15 @@ No fake transport: the config flow detects the mode over ``socket://``, the
 coordinator reads the simulator through serialx, and the simulator injects the
 faults a real line has (bad checksums, EOT, garbage, counter glitches that pass
 the checksum, a ser2net restart).
+
+The simulator never follows the wall clock here: its clock starts at a fixed
+instant (:class:`SimulatedClock`, real-time rate) and the home draws a constant
+3000 VA, so EAST gains 1 Wh every ~1.3 s whatever the time of day the test runs.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER
@@ -18,12 +23,18 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 
 from custom_components.energy_meters.const import DOMAIN
-from simulators.tic import Faults, TicSimulator
+from custom_components.energy_meters.protocol.tic.horodate import PARIS
+from simulators.tic import Faults, SimulatedClock, TicSimulator
+from simulators.tic_model import ConstantLoad
 from simulators.tic_transport import TcpMeterServer
 
 from .tic_frames import wait_until
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")  # 127.0.0.1 simulator only
+
+# 03:00 on a weekday, where the daily curve is at its lowest: the explicit load decides
+NIGHT = datetime(2026, 3, 2, 3, 2, 30, tzinfo=PARIS)  # and outside the periodic tri overrun
+LOAD_VA = 3000.0
 
 
 async def _add_through_flow(hass: HomeAssistant, url: str) -> Any:
@@ -44,6 +55,8 @@ async def test_faulty_line_keeps_counters_monotonic(
         "standard-mono",
         speed_factor=10,
         faults=Faults(bad_checksum_rate=0.05, eot_rate=0.1, garbage_rate=0.2),
+        clock=SimulatedClock(NIGHT),
+        load=ConstantLoad(LOAD_VA),
     )
     async with TcpMeterServer(sim) as server:
         entry = await _add_through_flow(hass, server.url)
@@ -62,6 +75,8 @@ async def test_faulty_line_keeps_counters_monotonic(
 
         unsub = hass.bus.async_listen(EVENT_STATE_CHANGED, _record)
         await wait_until(lambda: len(seen) >= 3, 10)
+        # the draw is the profile's, not the hour's
+        await wait_until(lambda: coordinator.data.values.get("SINSTS") == LOAD_VA, 10)
         for _ in range(3):  # digit glitches that pass the checksum
             sim.glitch_next_counter(jump=True)
             await wait_until(lambda: not sim.faults.counter_glitch, 10)
@@ -92,7 +107,9 @@ async def test_faulty_line_keeps_counters_monotonic(
 async def test_three_phase_overrun_creates_alarm_entities(
     hass: HomeAssistant, entity_registry: er.EntityRegistry
 ) -> None:
-    sim = TicSimulator("historic-tri", speed_factor=20)
+    sim = TicSimulator(
+        "historic-tri", speed_factor=20, clock=SimulatedClock(NIGHT), load=ConstantLoad(LOAD_VA)
+    )
     async with TcpMeterServer(sim) as server:
         entry = await _add_through_flow(hass, server.url)
         coordinator = entry.runtime_data

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 import contextlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+import itertools
 from pathlib import Path
 import shutil
 import signal
@@ -19,6 +20,7 @@ from custom_components.energy_meters.protocol.tic.horodate import PARIS
 from custom_components.energy_meters.protocol.tic.stge import decode_stge
 from simulators.tic import (
     Faults,
+    SimulatedClock,
     TicSimulator,
     apply_fault,
     handle_command,
@@ -26,7 +28,15 @@ from simulators.tic import (
     parse_args,
     serve,
 )
-from simulators.tic_model import PROFILES, build_frame
+from simulators.tic_model import (
+    MAX_VA,
+    MIN_VA,
+    PROFILES,
+    ConstantLoad,
+    DailyCurve,
+    MeterModel,
+    build_frame,
+)
 from simulators.tic_transport import SocatPty, TcpMeterServer, uart_mismatch
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")  # 127.0.0.1 servers only
@@ -34,6 +44,8 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")  # 127.0.0.1 servers only
 WINTER_NIGHT = datetime(2026, 1, 14, 23, 3, 5, tzinfo=PARIS)
 SUMMER_NOON = datetime(2026, 7, 14, 13, 4, 7, tzinfo=PARIS)
 QUIET = datetime(2026, 3, 2, 10, 2, 30, tzinfo=PARIS)  # outside the periodic tri overrun
+SMALL_HOURS = datetime(2026, 3, 2, 3, 2, 30, tzinfo=PARIS)  # the daily curve's low
+EVENING = datetime(2026, 3, 2, 19, 2, 30, tzinfo=PARIS)  # the daily curve's peak
 
 
 class Clock:
@@ -271,6 +283,102 @@ def test_same_seed_and_clock_give_same_bytes() -> None:
     assert one.next_emission().data == two.next_emission().data != other.next_emission().data
 
 
+# -- load profiles: counters follow the profile on the simulated clock, never the hour --
+
+
+@pytest.mark.parametrize("start", [SMALL_HOURS, EVENING])
+def test_constant_load_sets_the_counter_rate_whatever_the_hour(start: datetime) -> None:
+    sim, clock = make("standard-mono", start, load=ConstantLoad(3000))
+    frames = frames_of(sim, clock, 61, step=60)  # one simulated hour, a frame a minute
+    assert {data(f, "SINSTS") for f in frames} == {"03000"}
+    east = [int(data(f, "EAST")) for f in frames]
+    steps = {b - a for a, b in itertools.pairwise(east)}
+    assert steps <= {45, 46, 47}  # 3000 VA x 0.92 / 60 = 46 Wh a minute
+    assert east[-1] - east[0] in (2759, 2760, 2761)
+
+
+def test_counters_advance_the_same_at_3_and_19_with_a_profile() -> None:
+    def gained(start: datetime, **kwargs: object) -> int:
+        sim, clock = make("standard-mono", start, **kwargs)
+        east = [int(data(f, "EAST")) for f in frames_of(sim, clock, 31, step=60)]
+        return east[-1] - east[0]
+
+    constant = ConstantLoad(3000)
+    assert gained(SMALL_HOURS, load=constant) == gained(EVENING, load=constant)
+    # the default daily curve is what made the old test depend on the time of day
+    assert gained(EVENING) > 2 * gained(SMALL_HOURS)
+
+
+@pytest.mark.parametrize(("start", "register"), [(SMALL_HOURS, "HC"), (EVENING, "HP")])
+def test_profile_energy_goes_to_the_register_of_the_simulated_hour(
+    start: datetime, register: str
+) -> None:
+    model = MeterModel(PROFILES["historic-tri"], start=start, load=ConstantLoad(1000))
+    before = dict(model.registers)
+    model.advance(start + timedelta(hours=1))
+    gained = {key: model.registers[key] - value for key, value in before.items()}
+    assert gained[register] == pytest.approx(920)
+    assert sum(gained.values()) == pytest.approx(920)
+
+
+def test_daily_curve_is_a_pure_function_of_simulated_time() -> None:
+    curve = DailyCurve((0.3, 1.2, 2.1))
+    day = [SMALL_HOURS + timedelta(seconds=97 * k) for k in range(86_400 // 97)]
+    forward = [curve(t) for t in day]
+    assert [curve(t) for t in reversed(day)][::-1] == forward  # no hidden state
+    assert [DailyCurve((0.3, 1.2, 2.1))(t) for t in day] == forward  # same phases, same VA
+    assert curve(EVENING) == curve(EVENING.astimezone(UTC))  # an instant, whatever its zone
+    assert all(MIN_VA <= va <= MAX_VA for va in forward)
+    assert len({round(va) for va in forward}) > 500  # and it does vary
+    # a day has a shape: evenings draw far more than the small hours
+    assert curve.mean_va(EVENING.replace(minute=30)) > 3 * curve.mean_va(SMALL_HOURS)
+
+
+def test_model_default_load_is_the_seeded_daily_curve() -> None:
+    one = MeterModel(PROFILES["standard-mono"], seed=1)
+    assert isinstance(one.load, DailyCurve)
+    assert one.load == MeterModel(PROFILES["standard-mono"], seed=1).load
+    assert one.load != MeterModel(PROFILES["standard-mono"], seed=2).load
+    assert one.consumption_va(EVENING) == one.load(EVENING)
+    fixed = MeterModel(PROFILES["standard-mono"], load=ConstantLoad(1234))
+    assert fixed.consumption_va(SMALL_HOURS) == fixed.consumption_va(EVENING) == 1234
+
+
+def test_producer_with_a_constant_load_injects_by_the_simulated_sun() -> None:
+    model = MeterModel(PROFILES["standard-producer"], load=ConstantLoad(500))
+    assert model.net_va(SMALL_HOURS) == 500  # night: no sun, the load only
+    assert model.net_va(SUMMER_NOON) < 0  # noon: injecting
+    silent = MeterModel(PROFILES["standard-producer"], production=ConstantLoad(0))
+    assert silent.production_w(SUMMER_NOON) == 0
+
+
+def test_constant_load_rejects_nonsense() -> None:
+    for va in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="load"):
+            ConstantLoad(va)
+
+
+def test_simulated_clock_never_reads_the_wall_clock() -> None:
+    mono = [1000.0]
+    clock = SimulatedClock(datetime(2026, 3, 2, 3, 2, 30), rate=2.0, monotonic=lambda: mono[0])
+    assert clock() == SMALL_HOURS  # a naive start is Paris time
+    mono[0] += 30
+    assert clock() == SMALL_HOURS + timedelta(seconds=60)
+    assert SimulatedClock(EVENING)() - EVENING < timedelta(seconds=5)  # real-time rate
+    with pytest.raises(ValueError, match="rate"):
+        SimulatedClock(EVENING, rate=-1)
+
+
+def test_simulator_passes_its_load_and_clock_to_the_model() -> None:
+    sim = TicSimulator(
+        "historic-mono-base", clock=SimulatedClock(EVENING, rate=0), load=ConstantLoad(2000)
+    )
+    [frame] = TicParser(sim.mode).feed(sim.next_emission().data)
+    assert data(frame, "PAPP") == "02000"
+    sim.trigger_overrun(5)
+    assert sim.model.overrun_until == EVENING + timedelta(seconds=5)
+
+
 # -- faults ---------------------------------------------------------------------------
 
 
@@ -440,7 +548,7 @@ async def running(sim: TicSimulator, sink: object) -> AsyncIterator[None]:
 
 async def test_run_paces_at_line_speed() -> None:
     sink = Collect()
-    sim = TicSimulator("historic-mono-tempo", speed_factor=10)  # 1200 B/s
+    sim, _ = make("historic-mono-tempo", speed_factor=10)  # 1200 B/s
     async with running(sim, sink):
         await asyncio.sleep(0.5)
     assert 400 <= len(sink.data) <= 800
@@ -451,7 +559,7 @@ async def test_run_paces_at_line_speed() -> None:
 
 async def test_run_standard_frame_period() -> None:
     sink = Collect()
-    sim = TicSimulator("standard-mono", speed_factor=10)  # ~1 frame per 0.1 s
+    sim, _ = make("standard-mono", speed_factor=10)  # ~1 frame per 0.1 s
     async with running(sim, sink):
         await asyncio.sleep(0.55)
     assert 4 <= sink.data.count(b"\x03") <= 7
@@ -459,7 +567,7 @@ async def test_run_standard_frame_period() -> None:
 
 async def test_pause_is_silence() -> None:
     sink = Collect()
-    sim = TicSimulator("historic-mono-base", speed_factor=20)
+    sim, _ = make("historic-mono-base", speed_factor=20)
     async with running(sim, sink):
         await asyncio.sleep(0.15)
         sim.pause()
@@ -473,7 +581,7 @@ async def test_pause_is_silence() -> None:
 
 
 async def test_tcp_server_serves_every_client() -> None:
-    sim = TicSimulator("standard-mono", speed_factor=10)
+    sim, _ = make("standard-mono", speed_factor=10)
     async with TcpMeterServer(sim) as server:
         assert server.url == f"socket://127.0.0.1:{server.port}"
         clients = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(2)]
@@ -496,7 +604,7 @@ async def test_tcp_server_serves_every_client() -> None:
 
 async def test_pty_with_serial_link(tmp_path: Path) -> None:
     assert shutil.which("socat"), "socat must be installed in the test environment"
-    sim = TicSimulator("historic-mono-base", speed_factor=20)
+    sim, _ = make("historic-mono-base", speed_factor=20)
     async with SocatPty(tmp_path / "linky") as pty:
         pty.set_speed(sim.tx_baud)
         async with running(sim, pty):
@@ -522,7 +630,9 @@ async def test_pty_rejects_bad_path() -> None:
 
 async def test_serve_cli_tcp_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     args = parse_args(["--profile", "historic-mono-base", "--tcp", "127.0.0.1:0",
-                       "--speed-factor", "20", "--fault", "garbage_rate=0.5"])  # fmt: skip
+                       "--speed-factor", "20", "--fault", "garbage_rate=0.5",
+                       "--load-va", "3000", "--start", "2026-03-02T03:02:30"])  # fmt: skip
+    assert (args.load_va, args.start) == (3000.0, SMALL_HOURS.replace(tzinfo=None))
     stop = asyncio.Event()
     task = asyncio.create_task(serve(args, stop))
     try:
@@ -533,8 +643,9 @@ async def test_serve_cli_tcp_in_process(capsys: pytest.CaptureFixture[str]) -> N
         async with await open_serial(url, SerialSettings(1200)) as link:
             parser = TicParser(TicMode.HISTORIC)
             async with asyncio.timeout(2):
-                while not parser.feed(await link.read()):
+                while not (frames := parser.feed(await link.read())):
                     pass
+        assert data(frames[0], "PAPP") == "03000"  # --load-va, at 03:02 simulated
     finally:
         stop.set()
         await task
@@ -542,7 +653,8 @@ async def test_serve_cli_tcp_in_process(capsys: pytest.CaptureFixture[str]) -> N
 
 async def test_serve_cli_pty_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "tty"
-    args = parse_args(["--profile", "standard-tempo", "--pty", str(path), "--speed-factor", "10"])
+    args = parse_args(["--profile", "standard-tempo", "--pty", str(path), "--speed-factor", "10",
+                       "--start", "2026-01-14T23:03:05+01:00"])  # fmt: skip
     stop = asyncio.Event()
     task = asyncio.create_task(serve(args, stop))
     try:
@@ -552,8 +664,11 @@ async def test_serve_cli_pty_in_process(tmp_path: Path, capsys: pytest.CaptureFi
         async with await open_serial(str(path), SerialSettings(9600)) as link:
             parser = TicParser(TicMode.STANDARD)
             async with asyncio.timeout(2):
-                while not parser.feed(await link.read()):
+                while not (frames := parser.feed(await link.read())):
                     pass
+        date = frames[0].get("DATE")
+        assert date is not None and date.horodate is not None
+        assert date.horodate.when - WINTER_NIGHT < timedelta(seconds=30)  # --start, not now
     finally:
         stop.set()
         await task
@@ -567,6 +682,10 @@ def test_parse_args_errors() -> None:
         parse_args(["--tcp", "127.0.0.1:0", "--fault", "nope"])
     with pytest.raises(SystemExit):
         parse_args(["--profile", "standard-mono"])  # --tcp or --pty required
+    with pytest.raises(SystemExit):
+        parse_args(["--tcp", "127.0.0.1:0", "--load-va", "-5"])
+    with pytest.raises(SystemExit):
+        parse_args(["--tcp", "127.0.0.1:0", "--start", "tonight"])
 
 
 async def test_cli_subprocess(tmp_path: Path) -> None:
@@ -574,7 +693,8 @@ async def test_cli_subprocess(tmp_path: Path) -> None:
     path = tmp_path / "linky"
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "simulators.tic", "--profile", "historic-tri", "--pty", str(path),
-        "--speed-factor", "20", stdout=asyncio.subprocess.PIPE,
+        "--speed-factor", "20", "--load-va", "3000", "--start", "2026-03-02T03:02:30",
+        stdout=asyncio.subprocess.PIPE,
         cwd=Path(__file__).resolve().parents[1],
     )  # fmt: skip
     try:
@@ -598,7 +718,7 @@ async def test_cli_subprocess(tmp_path: Path) -> None:
 
 
 async def test_run_over_a_stream_writer() -> None:
-    sim = TicSimulator("historic-mono-base", speed_factor=20)
+    sim, _ = make("historic-mono-base", speed_factor=20)
     tasks: list[asyncio.Task[None]] = []
     server_writers: list[asyncio.StreamWriter] = []
 
