@@ -56,7 +56,7 @@ class PtyTransport:
         termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
 
     def speed(self) -> int:
-        return termios.tcgetattr(self.fd)[4]
+        return int(termios.tcgetattr(self.fd)[4])
 
     def close(self) -> None:
         self._pipe.close()
