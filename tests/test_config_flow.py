@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import errno
+import socket
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -41,6 +43,11 @@ def _found(frame: bytes, mode: TicMode) -> DetectionResult:
     return DetectionResult(
         mode=mode, frame=parsed[0], valid_groups={mode: 20}, bytes_seen={mode: len(frame)}
     )
+
+
+def _caused(err: Exception, cause: BaseException) -> Exception:
+    err.__cause__ = cause
+    return err
 
 
 STANDARD = _found(standard_frame(), TicMode.STANDARD)
@@ -126,6 +133,8 @@ async def test_historic_frames_at_9600_baud_keep_their_speed(
         (PortNotFoundError("missing"), "port_not_found"),
         (PortAccessError("busy"), "port_busy"),
         (SerialLinkError("refused"), "cannot_connect"),
+        (_caused(SerialLinkError("/dev/null: not a serial port"), OSError(errno.ENOTTY, "ioctl")), "not_serial_port"),
+        (_caused(PortNotFoundError("host not found"), socket.gaierror(-2, "unknown")), "host_not_found"),
         (RuntimeError("boom"), "unknown"),
         (SILENT, "no_data"),
         (NOISE, "not_tic"),
@@ -160,6 +169,10 @@ async def test_same_meter_twice_aborts_and_updates_port(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+    assert result["description_placeholders"] == {
+        "meter": f"Linky {STANDARD_SERIAL}",
+        "title": entry.title,
+    }
     assert entry.data[CONF_DEVICE] == "socket://tic:2000"
 
 
@@ -172,8 +185,44 @@ async def test_port_of_a_configured_meter_aborts_without_probing(
         form["flow_id"], {CONF_DEVICE: "/dev/ttyUSB0"}
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "port_already_used"
+    assert result["description_placeholders"] == {"title": f"Linky {STANDARD_SERIAL} (standard)"}
     detect.assert_not_awaited()
+
+
+async def test_user_flow_names_the_meter(hass: HomeAssistant, detect: AsyncMock) -> None:
+    form = await _linky_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        form["flow_id"], {CONF_DEVICE: PORT, "name": " Linky garage "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Linky garage"
+    assert result["data"]["name"] == "Linky garage"
+
+
+async def test_usb_discovery_of_another_device_aborts(hass: HomeAssistant) -> None:
+    other = UsbServiceInfo(
+        device="/dev/ttyUSB3",
+        vid="10C4",
+        pid="EA60",
+        serial_number="X",
+        manufacturer="Silicon Labs",
+        description="CP2102",
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USB}, data=other
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_supported"
+
+
+async def test_unknown_step_is_not_routed(hass: HomeAssistant) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    flow = hass.config_entries.flow._progress[result["flow_id"]]
+    assert hasattr(flow, "async_step_linky")
+    assert not hasattr(flow, "async_step_nothing")
+    with pytest.raises(AttributeError):
+        _ = flow.something_else
 
 
 def _entry(hass: HomeAssistant) -> MockConfigEntry:
@@ -230,7 +279,7 @@ async def test_usb_discovery_of_a_configured_port_aborts(
             DOMAIN, context={"source": SOURCE_USB}, data=USB
         )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "port_already_used"
 
 
 async def test_usb_discovery_of_a_known_meter_on_a_new_port(
@@ -272,6 +321,7 @@ async def test_options_flow_sets_the_update_policy(hass: HomeAssistant) -> None:
     entry = _entry(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
+    assert result["description_placeholders"] == {"title": entry.title}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_COUNTER_INTERVAL: 60.0, CONF_POWER_INTERVAL: 2.0}
     )

@@ -26,6 +26,7 @@ from custom_components.energy_meters.const import (
     CONF_TIC_MODE,
     DOMAIN,
 )
+from custom_components.energy_meters.linky.coordinator import LinkyCoordinator
 from custom_components.energy_meters.protocol.serial_link import (
     PortNotFoundError,
     SerialLinkError,
@@ -34,6 +35,14 @@ from custom_components.energy_meters.protocol.serial_link import (
 from .tic_frames import STANDARD_SERIAL, FakeTicLink, historic_frame, standard_frame, wait_until
 
 COORDINATOR = "custom_components.energy_meters.linky.coordinator"
+PUSH = "custom_components.energy_meters.push_reader.PushCoordinator"
+
+
+def _coordinator(entry: MockConfigEntry) -> LinkyCoordinator:
+    """The entry's only device: a Linky hub serves one meter."""
+    (coordinator,) = entry.runtime_data.coordinators.values()
+    assert isinstance(coordinator, LinkyCoordinator)
+    return coordinator
 
 
 class Links(list[FakeTicLink]):
@@ -59,7 +68,7 @@ def links() -> Iterator[Links]:
 
     with (
         patch(f"{COORDINATOR}.open_serial", side_effect=_open),
-        patch(f"{COORDINATOR}.BACKOFF", (0.01,)),
+        patch(f"{PUSH}.backoff", (0.01,)),
     ):
         yield opened
 
@@ -115,11 +124,16 @@ async def test_setup_creates_entities_from_the_first_frame(
     assert entry.state is ConfigEntryState.LOADED
     assert _state(hass, entity_registry, "east") == "unknown"  # counters wait for a confirmation
     link.push(standard_frame(east=3519702, sinsts=263))
-    await wait_until(lambda: entry.runtime_data.data.values["EAST"] is not None)
+    await wait_until(lambda: _coordinator(entry).data.values["EAST"] is not None)
     await hass.async_block_till_done()
     assert _state(hass, entity_registry, "east") == "3519.702"
     assert _state(hass, entity_registry, "sinsts") == "263"
-    assert _state(hass, entity_registry, "stge_tempo_today") == "none"
+    # a BASE contract: no Tempo colours, no mobile peaks, no second supplier index
+    assert _state(hass, entity_registry, "stge_tempo_today") is None
+    assert _state(hass, entity_registry, "stge_mobile_peak_notice") is None
+    assert _state(hass, entity_registry, "easf02") is None
+    assert _state(hass, entity_registry, "msg1") == "PAS DE MESSAGE"  # padding collapsed
+    assert _state(hass, entity_registry, "date") is None  # shown as the clock offset
     assert _state(hass, entity_registry, "stge_producer") == "off"
     assert _state(hass, entity_registry, "link_quality") is not None
     entity = entity_registry.async_get(
@@ -137,7 +151,7 @@ async def test_counter_glitch_never_reaches_the_state(
 ) -> None:
     entry = _entry(**{CONF_COUNTER_INTERVAL: 1, CONF_POWER_INTERVAL: 1})
     link = await _setup(hass, links, entry, standard_frame(east=1000))
-    coordinator = entry.runtime_data
+    coordinator = _coordinator(entry)
     link.push(standard_frame(east=1000))
     link.push(standard_frame(east=1001))
     await wait_until(lambda: coordinator.data.values["EAST"] == 1001)
@@ -162,7 +176,7 @@ async def test_update_policy_throttles_writes_but_not_alarms(
         **{CONF_COUNTER_INTERVAL: 3600, CONF_POWER_INTERVAL: 3600},
     )
     link = await _setup(hass, links, entry, historic_frame(papp=1000))
-    coordinator = entry.runtime_data
+    coordinator = _coordinator(entry)
     for papp in (1100, 1200, 1300):
         link.push(historic_frame(papp=papp))
     await wait_until(lambda: coordinator.data.values["PAPP"] == 1300)
@@ -188,11 +202,11 @@ async def test_silence_makes_entities_unavailable_then_recover(
         entry = _entry()
         link = await _setup(hass, links, entry, standard_frame())
         link.push(b"")  # bytes but no frame: the reader checks staleness
-        await wait_until(lambda: not entry.runtime_data.last_update_success)
+        await wait_until(lambda: not _coordinator(entry).last_update_success)
         await hass.async_block_till_done()
         assert _state(hass, entity_registry, "sinsts") == STATE_UNAVAILABLE
         link.push(standard_frame(sinsts=500))
-        await wait_until(lambda: entry.runtime_data.last_update_success)
+        await wait_until(lambda: _coordinator(entry).last_update_success)
         await hass.async_block_till_done()
         assert _state(hass, entity_registry, "sinsts") == "500"
     assert caplog.text.count("is unavailable") == 1
@@ -206,13 +220,13 @@ async def test_unplugged_probe_reconnects(
     link = await _setup(hass, links, entry, standard_frame())
     links.failures.append(PortNotFoundError("gone"))
     link.push(SerialLinkError("device disconnected"))
-    await wait_until(lambda: not entry.runtime_data.last_update_success)
+    await wait_until(lambda: not _coordinator(entry).last_update_success)
     await hass.async_block_till_done()
     assert _state(hass, entity_registry, "east") == STATE_UNAVAILABLE
     assert link.closed
     await wait_until(lambda: len(links) == 2)
     links[-1].push(standard_frame(east=3519703))
-    await wait_until(lambda: entry.runtime_data.last_update_success)
+    await wait_until(lambda: _coordinator(entry).last_update_success)
     await hass.async_block_till_done()
     assert _state(hass, entity_registry, "east") != STATE_UNAVAILABLE
 
@@ -222,11 +236,16 @@ async def test_replaced_meter_raises_a_repair_issue(
 ) -> None:
     entry = _entry()
     link = await _setup(hass, links, entry, standard_frame())
-    coordinator = entry.runtime_data
+    coordinator = _coordinator(entry)
     link.push(standard_frame())
     await wait_until(lambda: coordinator.data.values["EAST"] is not None)
-    link.push(standard_frame(serial="041876099999", east=1))
     issue_id = f"meter_replaced_{entry.entry_id}"
+    for _ in range(4):  # a few frames with another serial: noise, no repair
+        link.push(standard_frame(serial="041876099999", east=1))
+    await wait_until(lambda: coordinator.link.frames_failed >= 4)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    link.push(standard_frame(serial="041876099999", east=1))  # the fifth in a row: another meter
     await wait_until(lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is not None)
     assert coordinator.data.values["EAST"] == 3519702  # the other meter's data is ignored
     link.push(standard_frame())
@@ -248,7 +267,7 @@ async def test_setup_retries_when_the_meter_cannot_be_read(
         links.failures.append(failure)
     entry = _entry()
     entry.add_to_hass(hass)
-    with patch(f"{COORDINATOR}.FIRST_FRAME_TIMEOUT", 0.2):
+    with patch(f"{PUSH}.first_data_timeout", 0.2):
         await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
@@ -271,5 +290,39 @@ async def test_diagnostics_redact_identity(
     text = str(diag)
     assert STANDARD_SERIAL not in text
     assert "01234567890123" not in text  # PRM
-    assert diag["meter"]["unknown_labels"] == {"ZZTOP": "1"}
-    assert diag["meter"]["mode"] == "standard"
+    (device,) = diag["devices"]
+    assert device["meter"]["unknown_labels"] == {"ZZTOP": "1"}
+    assert device["meter"]["mode"] == "standard"
+
+
+async def test_contract_decides_which_entities_exist(
+    hass: HomeAssistant, links: Links, entity_registry: er.EntityRegistry
+) -> None:
+    """A Tempo contract has Tempo colours and six supplier indexes, even at 0 Wh."""
+    tempo = {"EASF02": "000000000", "EASF07": "000000000"}
+    entry = _entry()
+    await _setup(hass, links, entry, standard_frame(ngtf="     TEMPO      ", extra=tempo))
+    assert _state(hass, entity_registry, "stge_tempo_today") == "none"
+    assert _state(hass, entity_registry, "easf02") == "unknown"  # waits for a confirmation
+    assert _state(hass, entity_registry, "easf07") is None  # Tempo uses six
+    coordinator = _coordinator(entry)
+    assert coordinator.data.values["NGTF"] == "TEMPO"  # stripped, raw padding inside kept
+
+
+async def test_non_numeric_counter_is_a_rejected_reading(
+    hass: HomeAssistant, links: Links, entity_registry: er.EntityRegistry
+) -> None:
+    """A bit-6 flip turns a digit into a letter and passes the checksum: rejected, counted."""
+    entry = _entry()
+    link = await _setup(hass, links, entry, standard_frame())
+    coordinator = _coordinator(entry)
+    link.push(standard_frame())
+    await wait_until(lambda: coordinator.data.values["EAST"] == 3519702)
+    before = coordinator.link.rejected_readings
+    corrupted = standard_frame().replace(b"EAST\t003519702", b"EAST\t00s519702")
+    assert corrupted != standard_frame()
+    link.push(corrupted)
+    link.push(standard_frame(sinsts=999))
+    await wait_until(lambda: coordinator.data.values["SINSTS"] == 999)
+    assert coordinator.data.values["EAST"] == 3519702
+    assert coordinator.link.rejected_readings == before + 1

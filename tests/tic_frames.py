@@ -19,6 +19,7 @@ def standard_frame(
     east: int = 3519702,
     sinsts: int = 263,
     stge: str = "003A0000",
+    ngtf: str = "      BASE      ",
     extra: Mapping[str, str] | None = None,
     drop: frozenset[str] = frozenset(),
 ) -> bytes:
@@ -27,7 +28,7 @@ def standard_frame(
         ("ADSC", serial, None),
         ("VTIC", "02", None),
         ("DATE", "", "H240210121355"),
-        ("NGTF", "      BASE      ", None),
+        ("NGTF", ngtf, None),
         ("LTARF", "      BASE      ", None),
         ("EAST", f"{east:09d}", None),
         ("EASF01", f"{east:09d}", None),

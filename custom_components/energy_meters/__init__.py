@@ -12,23 +12,47 @@ from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.device_registry import DeviceEntry
 
-    from .coordinator import EnergyMetersConfigEntry
+    from .hub import EnergyMetersConfigEntry
 
 PLATFORMS: Final = ("binary_sensor", "sensor")
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> bool:
-    """Set up one meter from a config entry."""
+    """Set up one hub (a port, a process, a box) and the devices behind it."""
     kinds = await hass.async_add_import_executor_job(importlib.import_module, f"{__name__}.kinds")
-    coordinator = kinds.create_coordinator(hass, entry)
-    await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = coordinator
-    await coordinator.async_start()
+    hub = kinds.kind_of(entry).create_hub(hass, entry)
+    await hub.async_setup()
+    entry.runtime_data = hub
+    await hub.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> bool:
-    """Unload a config entry (its reader task is cancelled with it)."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload a hub (its readers are cancelled with the entry; guards are saved)."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.async_shutdown()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> None:
+    """Forget the entry's stored counter guards."""
+    counters = importlib.import_module(f"{__name__}.counters")
+    await counters.CounterStore(hass, entry.entry_id).async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: EnergyMetersConfigEntry, device: DeviceEntry
+) -> bool:
+    """Let the user remove a device the hub no longer serves (a meter that is gone)."""
+    return not entry.runtime_data.serves_device(device)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> bool:
+    """Migrate an entry to the current version (see ``migration.py``)."""
+    migration = importlib.import_module(f"{__name__}.migration")
+    result: bool = await migration.async_migrate_entry(hass, entry)
+    return result

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.components.binary_sensor import (
-    BinarySensorEntity,
-    BinarySensorEntityDescription,
-)
+from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import EnergyMetersConfigEntry, MeterCoordinator
-from .entity import EnergyMetersEntity, always_exists, async_add_dynamic_entities
-from .update_policy import Cadence
+from .coordinator import MeterCoordinator
+from .descriptions import MeterBinarySensorEntityDescription
+from .entity import EnergyMetersEntity, async_add_hub_entities
+from .hub import EnergyMetersConfigEntry
+from .kinds import kind_of
 
 PARALLEL_UPDATES = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class MeterBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """A meter flag."""
-
-    value_fn: Callable[[Any], bool | None]
-    exists_fn: Callable[[Any], bool] = always_exists
-    cadence: Cadence = Cadence.SLOW
 
 
 async def async_setup_entry(
@@ -34,13 +22,9 @@ async def async_setup_entry(
     entry: EnergyMetersConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up binary sensors for a meter."""
-    coordinator = entry.runtime_data
-    async_add_dynamic_entities(
-        coordinator,
-        coordinator.binary_sensor_descriptions,
-        MeterBinarySensor,
-        async_add_entities,
+    """Set up the binary sensors of every device of the entry's hub."""
+    async_add_hub_entities(
+        entry.runtime_data, kind_of(entry).binary_sensors, MeterBinarySensor, async_add_entities
     )
 
 
@@ -60,7 +44,7 @@ class MeterBinarySensor(EnergyMetersEntity, BinarySensorEntity):
 
     def snapshot(self) -> tuple[Any, Any]:
         """Value that a write would publish."""
-        return (self.entity_description.value_fn(self.coordinator.data), None)
+        return (self.is_on, None)
 
     @property
     def is_on(self) -> bool | None:

@@ -1,113 +1,102 @@
 """
-Config flow: a menu of meter kinds, then one validated step per kind.
+Config flow: a menu of meter kinds, routing, and what every kind shares.
 
-Linky: the port is probed at both TIC speeds (bounded time, never hangs), the
-mode, phases and producer status come from the frames, and the meter serial is
-the unique ID. USB discovery, reconfigure (new port, same meter) and an options
-flow for the update policy complete it.
+Each kind's steps live in ``<kind>/flow.py`` and are listed in its record
+(``kinds.py``). This module shows the menu, routes a step id to the kind that
+owns it, sends a USB discovery to the kind whose matcher fired, and routes
+reconfigure, options and config subentries to the entry's kind.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from fnmatch import fnmatch
+import functools
 from typing import Any
 
 from homeassistant.components import usb
 from homeassistant.config_entries import (
-    ConfigFlow,
+    ConfigEntry,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlow,
     OptionsFlowWithReload,
 )
 from homeassistant.core import callback
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-)
 from homeassistant.helpers.service_info.usb import UsbServiceInfo
-import probatio as vol  # HA 2026 ships probatio; `import voluptuous` resolves to its shim
 
-from .const import (
-    CONF_COUNTER_INTERVAL,
-    CONF_DEVICE,
-    CONF_KIND,
-    CONF_POWER_INTERVAL,
-    CONF_SERIAL,
-    DEFAULT_COUNTER_INTERVAL,
-    DEFAULT_POWER_INTERVAL,
-    DOMAIN,
-    LOGGER,
-    MeterKind,
-)
-from .coordinator import EnergyMetersConfigEntry
-from .linky.flow import LINKY_SCHEMA, LinkyProbe, LinkyProbeError, linky_title, probe_linky
+from .const import DOMAIN
+from .kind import KindFlowHost, MeterKind
+from .kinds import KINDS, kind_of
+from .migration import MINOR_VERSION, VERSION
 
 
-class EnergyMetersConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up one meter."""
+def _usb_kind(info: UsbServiceInfo) -> MeterKind | None:
+    """Return the kind one of whose USB matchers fits the discovered device."""
+    fields = {
+        "vid": info.vid,
+        "pid": info.pid,
+        "description": info.description,
+        "manufacturer": info.manufacturer,
+        "serial_number": info.serial_number,
+    }
+    for kind in KINDS.values():
+        for matcher in kind.usb_matchers:
+            if all(
+                fnmatch((fields.get(name) or "").lower(), pattern.lower())
+                for name, pattern in matcher.items()
+            ):
+                return kind
+    return None
 
-    VERSION = 1
-    MINOR_VERSION = 1
 
-    def __init__(self) -> None:
-        """Start a flow."""
-        self._usb_port: str | None = None
+class EnergyMetersConfigFlow(KindFlowHost, domain=DOMAIN):
+    """Set up one hub: a menu of kinds, then the kind's own steps."""
+
+    VERSION = VERSION
+    MINOR_VERSION = MINOR_VERSION
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: EnergyMetersConfigEntry) -> OptionsFlow:
-        """Options: the update policy."""
+    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> OptionsFlow:
+        """Options of the entry's kind."""
         return EnergyMetersOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
+        """Only kinds with options have an options flow."""
+        return kind_of(config_entry).options_schema is not None
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry[Any]
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Devices the user declares one by one (wM-Bus meters…), by the entry's kind."""
+        return dict(kind_of(config_entry).subentry_flows)
+
+    def __getattr__(self, name: str) -> Callable[[dict[str, Any] | None], Awaitable[Any]]:
+        """Route ``async_step_<id>`` to the kind that owns step ``<id>``."""
+        if name.startswith("async_step_"):
+            step_id = name.removeprefix("async_step_")
+            for kind in KINDS.values():
+                if (handler := kind.steps.get(step_id)) is not None:
+                    return functools.partial(handler, self)
+        raise AttributeError(name)
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """First step: which kind of meter."""
-        return self.async_show_menu(step_id="user", menu_options=[kind.value for kind in MeterKind])
-
-    async def _async_probe(self, port: str, errors: dict[str, str]) -> LinkyProbe | None:
-        try:
-            return await probe_linky(port)
-        except LinkyProbeError as err:
-            errors["base"] = err.key
-        except Exception:  # noqa: BLE001 - shown as "unknown", details in the log
-            LOGGER.exception("Unexpected error while probing %s", port)
-            errors["base"] = "unknown"
-        return None
-
-    async def _async_add_linky(self, port: str, errors: dict[str, str]) -> ConfigFlowResult | None:
-        """Probe ``port``; create the entry (or abort for a known meter), else fill ``errors``."""
-        self._async_abort_entries_match({CONF_DEVICE: port.strip()})  # ours, and busy reading
-        probe = await self._async_probe(port, errors)
-        if probe is None:
-            return None
-        await self.async_set_unique_id(probe.meter.address)
-        self._abort_if_unique_id_configured(updates=probe.connection())
-        return self.async_create_entry(
-            title=linky_title(probe.meter),
-            data={
-                CONF_KIND: MeterKind.LINKY.value,
-                CONF_SERIAL: probe.meter.address,
-                **probe.connection(),
-            },
-        )
-
-    async def async_step_linky(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Linky: pick the TIC port; the mode and the meter are detected."""
-        errors: dict[str, str] = {}
-        if user_input is not None and (
-            result := await self._async_add_linky(user_input[CONF_DEVICE], errors)
-        ):
-            return result
-        return self.async_show_form(
-            step_id="linky",
-            data_schema=self.add_suggested_values_to_schema(LINKY_SCHEMA, user_input),
-            errors=errors,
+        return self.async_show_menu(
+            step_id="user", menu_options=[kind.key for kind in KINDS.values() if kind.in_menu]
         )
 
     async def async_step_usb(self, discovery_info: UsbServiceInfo) -> ConfigFlowResult:
-        """Handle a known TIC dongle being plugged in."""
+        """Hand a plugged-in dongle to the kind whose USB matcher fired."""
+        kind = _usb_kind(discovery_info)
+        if kind is None or kind.usb is None:
+            return self.async_abort(reason="not_supported")
         port = await self.hass.async_add_executor_job(usb.get_serial_by_id, discovery_info.device)
-        self._async_abort_entries_match({CONF_DEVICE: port})
-        self._usb_port = port
         self.context["title_placeholders"] = {
             "name": usb.human_readable_device_name(
                 discovery_info.device,
@@ -118,73 +107,25 @@ class EnergyMetersConfigFlow(ConfigFlow, domain=DOMAIN):
                 discovery_info.pid,
             )
         }
-        return await self.async_step_usb_confirm()
-
-    async def async_step_usb_confirm(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Confirm the discovered dongle, then read the meter behind it."""
-        assert self._usb_port is not None
-        errors: dict[str, str] = {}
-        if user_input is not None and (
-            result := await self._async_add_linky(self._usb_port, errors)
-        ):
-            return result
-        self._set_confirm_only()
-        return self.async_show_form(
-            step_id="usb_confirm",
-            errors=errors,
-            description_placeholders={"port": self._usb_port},
-        )
+        return await kind.usb(self, port)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Move a meter to another port (the same meter only)."""
-        entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            port = user_input[CONF_DEVICE]
-            probe = await self._async_probe(port, errors)
-            if probe is not None and probe.meter.address != entry.unique_id:
-                errors["base"] = "wrong_meter"
-            elif probe is not None:
-                return self.async_update_reload_and_abort(entry, data_updates=probe.connection())
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                LINKY_SCHEMA, user_input or {CONF_DEVICE: entry.data[CONF_DEVICE]}
-            ),
-            errors=errors,
-            description_placeholders={"serial": entry.unique_id or ""},
-        )
-
-
-def _seconds(minimum: int, maximum: int) -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=minimum,
-            max=maximum,
-            step=1,
-            mode=NumberSelectorMode.BOX,
-            unit_of_measurement="s",
-        )
-    )
-
-
-OPTIONS_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_COUNTER_INTERVAL, default=DEFAULT_COUNTER_INTERVAL): _seconds(1, 3600),
-        vol.Required(CONF_POWER_INTERVAL, default=DEFAULT_POWER_INTERVAL): _seconds(1, 600),
-    }
-)
+        """Reconfigure with the entry's kind (a new port, the same meter)."""
+        kind = kind_of(self._get_reconfigure_entry())
+        if kind.reconfigure is None:
+            return self.async_abort(reason="not_supported")
+        return await kind.reconfigure(self, user_input)
 
 
 class EnergyMetersOptionsFlow(OptionsFlowWithReload):
-    """Update policy: how often values may be written."""
+    """The entry kind's options (for meters: the update policy)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Single options step."""
+        """Single options step; it says which meter it configures."""
+        schema = kind_of(self.config_entry).options_schema
+        assert schema is not None  # async_supports_options_flow
         if user_input is not None:
             return self.async_create_entry(
                 data={key: int(value) for key, value in user_input.items()}
@@ -192,6 +133,7 @@ class EnergyMetersOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, dict(self.config_entry.options)
+                schema, dict(self.config_entry.options)
             ),
+            description_placeholders={"title": self.config_entry.title},
         )

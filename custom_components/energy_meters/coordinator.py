@@ -1,20 +1,23 @@
 """
-Coordinator base shared by every meter kind.
+Coordinator base shared by every meter kind: one coordinator per meter device.
 
-One coordinator per meter (config entry). A kind subclasses
-:class:`MeterCoordinator` and supplies its data type, device info and entity
-catalogue; what is common lives here: the update policy read from the options,
-counter guards, link statistics, availability logging and diagnostics.
+A hub (``hub.py``: a serial port, a wmbusmeters process, a FRITZ!Box) owns one
+:class:`MeterCoordinator` per device behind it, so a telegram for one meter
+wakes only that meter's entities. What is common lives here: the update policy
+read from the options, counter guards that survive restarts (``counters.py``),
+link statistics, availability logging and translated failures.
+
+This module knows nothing about entity platforms: the catalogue of each kind
+lives in the kind registry (``kinds.py``).
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -29,14 +32,8 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .protocol.plausibility import CounterGuard, Verdict
+from .counters import CounterGuards
 from .update_policy import UpdatePolicy
-
-if TYPE_CHECKING:
-    from .binary_sensor import MeterBinarySensorEntityDescription
-    from .sensor import MeterSensorEntityDescription
-
-type EnergyMetersConfigEntry = ConfigEntry[MeterCoordinator[Any]]
 
 
 @dataclass(slots=True)
@@ -67,18 +64,19 @@ class MeterData:
 
 
 class MeterCoordinator[DataT: MeterData](DataUpdateCoordinator[DataT]):
-    """Base coordinator: one meter, one config entry."""
+    """Base coordinator: one meter device behind a hub."""
 
-    config_entry: EnergyMetersConfigEntry
-    #: keys of entry data/option values to redact in diagnostics
-    redact_keys: frozenset[str] = frozenset()
+    config_entry: ConfigEntry[Any]
 
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: EnergyMetersConfigEntry,
+        entry: ConfigEntry[Any],
         *,
         name: str,
+        device_key: str,
+        guards: CounterGuards | None = None,
+        subentry_id: str | None = None,
         update_interval: Any = None,
     ) -> None:
         """Initialize the coordinator with the entry's update policy."""
@@ -90,66 +88,59 @@ class MeterCoordinator[DataT: MeterData](DataUpdateCoordinator[DataT]):
             update_interval=update_interval,
             always_update=False,
         )
+        self.device_key = device_key
+        self.subentry_id = subentry_id
+        #: device registry id of the hub's own device, set by the hub
+        self.via_device_id: str | None = None
         self.policy = UpdatePolicy(
             slow_interval=float(entry.options.get(CONF_COUNTER_INTERVAL, DEFAULT_COUNTER_INTERVAL)),
             fast_interval=float(entry.options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL)),
         )
         self.link = LinkStats()
-        self._guards: dict[str, CounterGuard] = {}
+        self.guards = guards if guards is not None else CounterGuards(device_key)
         self._unavailable_logged = False
 
     # --- what each kind provides -------------------------------------------------
-    @property
     @abstractmethod
+    def meter_device_info(self) -> DeviceInfo:
+        """Device registry information of the meter (without the hub link)."""
+
+    @property
     def device_info(self) -> DeviceInfo:
-        """Device registry information of the meter."""
-
-    @property
-    @abstractmethod
-    def unique_key(self) -> str:
-        """Stable identifier of the meter, prefix of every entity unique ID."""
-
-    @property
-    def sensor_descriptions(self) -> Sequence[MeterSensorEntityDescription]:
-        """Every sensor this meter may have."""
-        return ()
-
-    @property
-    def binary_sensor_descriptions(self) -> Sequence[MeterBinarySensorEntityDescription]:
-        """Every binary sensor this meter may have."""
-        return ()
+        """Device registry information, linked to the hub's device if there is one."""
+        info = self.meter_device_info()
+        if self.via_device_id is not None:
+            info["via_device_id"] = self.via_device_id
+        return info
 
     async def async_start(self) -> None:
         """Start push readers after the first refresh (push kinds override)."""
 
     def diagnostics(self) -> dict[str, Any]:
-        """Kind-specific diagnostics (already free of secrets)."""
+        """Kind-specific diagnostics (redacted by the caller)."""
         return {}
 
     # --- shared services ---------------------------------------------------------
-    def guard_counter(self, key: str, value: float, max_rate: float) -> float | None:
+    def now(self) -> float:
+        """Wall-clock seconds: counter guards compare readings across restarts."""
+        return time.time()
+
+    def guard_counter(self, key: str, value: float | None, max_rate: float) -> float | None:
         """
         Pass a counter reading through its plausibility guard.
 
-        Returns the value to publish: the reading when accepted, otherwise the
-        last accepted value (None before the first confirmed one).
+        ``value`` is None for a reading that arrived but is not a number (a
+        corrupted digit that passed the checksum): it is rejected like any
+        implausible one. Returns the value to publish: the last accepted one
+        (None before the first confirmed reading).
         """
-        guard = self._guards.get(key)
-        if guard is None:
-            guard = self._guards[key] = CounterGuard(max_rate=max_rate)
-        guard.max_rate = max_rate
-        verdict = guard.check(value, time.monotonic())
-        if verdict in (Verdict.REJECTED_DECREASE, Verdict.REJECTED_JUMP):
+        published, rejected = self.guards.check(key, value, max_rate, self.now())
+        if rejected:
             self.link.rejected_readings += 1
             LOGGER.debug(
-                "%s: %s reading %s rejected (%s, last accepted %s)",
-                self.name,
-                key,
-                value,
-                verdict,
-                guard.value,
+                "%s: %s reading %s rejected (last accepted %s)", self.name, key, value, published
             )
-        return guard.value
+        return published
 
     @callback
     def async_set_unavailable(self, err: UpdateFailed) -> None:
@@ -172,8 +163,13 @@ class MeterCoordinator[DataT: MeterData](DataUpdateCoordinator[DataT]):
 
     def translated_failure(self, key: str, **placeholders: str) -> UpdateFailed:
         """Build an UpdateFailed carrying a translation key."""
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders=placeholders or None,
-        )
+        return translated_failure(key, **placeholders)
+
+
+def translated_failure(key: str, **placeholders: str) -> UpdateFailed:
+    """Build an UpdateFailed carrying a translation key (strings under ``exceptions``)."""
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )

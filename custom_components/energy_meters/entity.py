@@ -12,20 +12,21 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .coordinator import MeterCoordinator
+from .hub import Hub
 from .update_policy import Cadence
 
 
 class EnergyMetersEntity(CoordinatorEntity[MeterCoordinator[Any]]):
-    """An entity fed by a meter coordinator, written according to the update policy."""
+    """A value of one meter device, written according to the update policy."""
 
     _attr_has_entity_name = True
     cadence: Cadence = Cadence.SLOW
 
     def __init__(self, coordinator: MeterCoordinator[Any], description: EntityDescription) -> None:
-        """Bind the entity to its meter and description."""
+        """Bind the entity to its device and description: unique ID ``<device>_<value>``."""
         super().__init__(coordinator)
         self.entity_description = description
-        self._attr_unique_id = f"{coordinator.unique_key}_{description.key}"
+        self._attr_unique_id = f"{coordinator.device_key}_{description.key}"
         self._attr_device_info = coordinator.device_info
         self._written: tuple[bool, tuple[Any, Any]] | None = None
         self._written_at: float | None = None
@@ -63,11 +64,6 @@ class EnergyMetersEntity(CoordinatorEntity[MeterCoordinator[Any]]):
         self.async_write_ha_state()
 
 
-def always_exists(_data: Any) -> bool:
-    """Default ``exists_fn``: the value exists for every meter of the kind."""
-    return True
-
-
 class MeterEntityDescription(Protocol):
     """What dynamic creation needs from a description."""
 
@@ -88,10 +84,11 @@ def async_add_dynamic_entities[DescT: MeterEntityDescription](
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """
-    Add an entity for every description whose value exists, now and later.
+    Add an entity for every (device, value) whose value exists, now and later.
 
     Labels that only appear on events (an overrun warning, a producer counter)
-    get their entity the first time the meter sends them.
+    get their entity the first time the meter sends them. Entities of a device
+    declared as a config subentry are added to that subentry.
     """
     added: set[str] = set()
 
@@ -104,7 +101,28 @@ def async_add_dynamic_entities[DescT: MeterEntityDescription](
         if not new:
             return
         added.update(d.key for d in new)
-        async_add_entities([factory(coordinator, d) for d in new])
+        async_add_entities(
+            [factory(coordinator, d) for d in new],
+            config_subentry_id=coordinator.subentry_id,
+        )
 
     _add_new()
     coordinator.config_entry.async_on_unload(coordinator.async_add_listener(_add_new))
+
+
+@callback
+def async_add_hub_entities[DescT: MeterEntityDescription](
+    hub: Hub,
+    descriptions: Sequence[DescT],
+    factory: Callable[[MeterCoordinator[Any], DescT], Entity],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the entities of every device of ``hub``, and of each device added later."""
+
+    @callback
+    def _device_added(coordinator: MeterCoordinator[Any]) -> None:
+        async_add_dynamic_entities(coordinator, descriptions, factory, async_add_entities)
+
+    for coordinator in hub.coordinators.values():
+        _device_added(coordinator)
+    hub.entry.async_on_unload(hub.async_add_device_listener(_device_added))

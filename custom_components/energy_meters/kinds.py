@@ -1,40 +1,39 @@
 """
-Registry of meter kinds: which coordinator serves which kind.
+Registry of meter kinds: one :class:`~.kind.MeterKind` record per kind.
 
-Adding a kind = a protocol module under ``protocol/``, a coordinator with its
-entity catalogue in its own subpackage, a config-flow step, and one line here.
+Adding a kind = a protocol module under ``protocol/``, a subpackage with its hub,
+coordinator, catalogue and flow steps, its record in ``<kind>/kind.py``, and
+one line here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity import EntityDescription
+from .const import CONF_KIND
+from .kind import MeterKind
+from .linky.kind import LINKY
 
-from .const import CONF_KIND, MeterKind
-from .coordinator import EnergyMetersConfigEntry, MeterCoordinator
-from .linky.coordinator import LinkyCoordinator
-from .linky.entities import LINKY_BINARY_SENSORS, LINKY_SENSORS
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
-COORDINATORS: dict[
-    MeterKind, Callable[[HomeAssistant, EnergyMetersConfigEntry], MeterCoordinator[Any]]
-] = {
-    MeterKind.LINKY: LinkyCoordinator,
-}
+    from homeassistant.config_entries import ConfigEntry
+
+_KINDS: dict[str, MeterKind] = {kind.key: kind for kind in (LINKY,)}
+KINDS: Final[Mapping[str, MeterKind]] = MappingProxyType(_KINDS)
 
 
-def create_coordinator(
-    hass: HomeAssistant, entry: EnergyMetersConfigEntry
-) -> MeterCoordinator[Any]:
-    """Build the coordinator serving the entry's meter kind."""
-    return COORDINATORS[MeterKind(entry.data[CONF_KIND])](hass, entry)
+def register_kind(kind: MeterKind) -> None:
+    """Add a kind at run time (tests and extensions; built-in kinds are listed above)."""
+    _KINDS[kind.key] = kind
 
 
-def all_entity_descriptions() -> list[tuple[str, EntityDescription]]:
-    """Every (platform, description) any kind may create (translation checks use it)."""
-    return [
-        *(("sensor", description) for description in LINKY_SENSORS),
-        *(("binary_sensor", description) for description in LINKY_BINARY_SENSORS),
-    ]
+def unregister_kind(key: str) -> None:
+    """Remove a kind added with :func:`register_kind`."""
+    _KINDS.pop(key, None)
+
+
+def kind_of(entry: ConfigEntry[Any]) -> MeterKind:
+    """Return the kind serving a config entry."""
+    return _KINDS[entry.data[CONF_KIND]]

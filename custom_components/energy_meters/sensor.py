@@ -2,74 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any, Final
+from collections.abc import Mapping
+from typing import Any
 
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
-from homeassistant.const import EntityCategory, UnitOfRatio
+from homeassistant.components.sensor import SensorEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.typing import StateType
 
-from .coordinator import EnergyMetersConfigEntry, MeterCoordinator
-from .entity import EnergyMetersEntity, always_exists, async_add_dynamic_entities
-from .update_policy import Cadence
+from .coordinator import MeterCoordinator
+from .descriptions import MeterSensorEntityDescription, SensorValue
+from .entity import EnergyMetersEntity, async_add_hub_entities
+from .hub import EnergyMetersConfigEntry
+from .kinds import kind_of
 
 PARALLEL_UPDATES = 0
-
-type SensorValue = StateType | date | datetime | Decimal
-
-
-@dataclass(frozen=True, kw_only=True)
-class MeterSensorEntityDescription(SensorEntityDescription):
-    """A meter value: how to read it from the coordinator data and how often to write it."""
-
-    value_fn: Callable[[Any], SensorValue]
-    exists_fn: Callable[[Any], bool] = always_exists
-    attributes_fn: Callable[[Any], Mapping[str, Any] | None] | None = None
-    cadence: Cadence = Cadence.SLOW
-
-
-# Link-quality diagnostics, shared by every kind (values from MeterData.link)
-LINK_SENSORS: Final[tuple[MeterSensorEntityDescription, ...]] = (
-    MeterSensorEntityDescription(
-        key="link_quality",
-        translation_key="link_quality",
-        native_unit_of_measurement=UnitOfRatio.PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.link.quality,
-    ),
-    MeterSensorEntityDescription(
-        key="checksum_errors",
-        translation_key="checksum_errors",
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.link.checksum_errors,
-    ),
-    MeterSensorEntityDescription(
-        key="rejected_readings",
-        translation_key="rejected_readings",
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.link.rejected_readings,
-    ),
-    MeterSensorEntityDescription(
-        key="last_frame",
-        translation_key="last_frame",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.link.last_frame,
-    ),
-)
 
 
 async def async_setup_entry(
@@ -77,13 +23,9 @@ async def async_setup_entry(
     entry: EnergyMetersConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up sensors for a meter."""
-    coordinator = entry.runtime_data
-    async_add_dynamic_entities(
-        coordinator,
-        coordinator.sensor_descriptions,
-        MeterSensor,
-        async_add_entities,
+    """Set up the sensors of every device of the entry's hub."""
+    async_add_hub_entities(
+        entry.runtime_data, kind_of(entry).sensors, MeterSensor, async_add_entities
     )
 
 
@@ -101,13 +43,7 @@ class MeterSensor(EnergyMetersEntity, SensorEntity):
 
     def snapshot(self) -> tuple[Any, Any]:
         """Value and attributes that a write would publish."""
-        data = self.coordinator.data
-        attributes = (
-            self.entity_description.attributes_fn(data)
-            if self.entity_description.attributes_fn is not None
-            else None
-        )
-        return (self.entity_description.value_fn(data), attributes)
+        return (self.native_value, self.extra_state_attributes)
 
     @property
     def native_value(self) -> SensorValue:

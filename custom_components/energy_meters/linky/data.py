@@ -19,3 +19,4 @@ class LinkyData(MeterData):
     values: dict[str, Any] = field(default_factory=dict)  # canonical label -> value
     measured_at: dict[str, datetime] = field(default_factory=dict)  # dated labels
     stge: StgeStatus | None = None
+    clock_offset: int | None = None  # meter clock minus reception time, seconds

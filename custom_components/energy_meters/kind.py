@@ -1,0 +1,96 @@
+"""
+What a meter kind provides, as one record (:class:`MeterKind`).
+
+A kind is a protocol module, a hub with its coordinators, a catalogue of entity
+descriptions and its config-flow steps; ``kinds.py`` lists the kinds. The shared
+config flow, platforms and diagnostics read everything kind-specific from the
+record, so adding a kind touches no shared module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, ConfigSubentryFlow
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import AbortFlow
+import probatio as vol  # HA 2026 ships probatio; `import voluptuous` resolves to its shim
+
+from .descriptions import MeterBinarySensorEntityDescription, MeterSensorEntityDescription
+from .hub import EnergyMetersConfigEntry, Hub
+
+
+class KindFlowHost(ConfigFlow):
+    """The config flow as kind steps see it: HA's flow plus a scratchpad per flow."""
+
+    def __init__(self) -> None:
+        """Start with an empty scratchpad."""
+        super().__init__()
+        #: values a kind's steps carry from one step to the next (a discovered port…)
+        self.kind_state: dict[str, Any] = {}
+
+    def abort_if_port_used(self, port: str, port_key: str) -> None:
+        """Abort when an entry already reads ``port`` (it would be busy anyway)."""
+        for entry in self._async_current_entries(include_ignore=False):
+            if entry.data.get(port_key) == port.strip():
+                raise AbortFlow(
+                    "port_already_used", description_placeholders={"title": entry.title}
+                )
+
+    async def async_claim_meter(
+        self, unique_id: str, meter: str, updates: dict[str, Any] | None = None
+    ) -> None:
+        """
+        Take ``unique_id`` for this flow; abort naming the meter and its entry if taken.
+
+        ``updates`` refresh the existing entry's data (a meter seen on a new port).
+        """
+        await self.async_set_unique_id(unique_id)
+        existing = self.hass.config_entries.async_entry_for_domain_unique_id(
+            self.handler, unique_id
+        )
+        self._abort_if_unique_id_configured(
+            updates=updates,
+            description_placeholders={
+                "meter": meter,
+                "title": existing.title if existing is not None else "",
+            },
+        )
+
+    def set_confirm_only(self) -> None:
+        """Mark a discovery confirmation as needing no input (one click in the UI)."""
+        self._set_confirm_only()
+
+    def reconfigure_entry(self) -> EnergyMetersConfigEntry:
+        """Return the entry being reconfigured."""
+        return self._get_reconfigure_entry()
+
+
+type StepHandler = Callable[[KindFlowHost, dict[str, Any] | None], Awaitable[ConfigFlowResult]]
+type UsbHandler = Callable[[KindFlowHost, str], Awaitable[ConfigFlowResult]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeterKind:
+    """Everything the shared code needs to know about one kind of meter."""
+
+    key: str
+    """Config-entry ``kind`` value and menu option (never changes: entries store it)."""
+    create_hub: Callable[[HomeAssistant, EnergyMetersConfigEntry], Hub]
+    steps: Mapping[str, StepHandler]
+    """Config-flow steps by step id; the one named ``key`` is the menu entry."""
+    reconfigure: StepHandler | None = None
+    usb: UsbHandler | None = None
+    usb_matchers: tuple[Mapping[str, str], ...] = ()
+    """USB matchers (as in the manifest) that route a discovery to this kind."""
+    options_schema: vol.Schema | None = None
+    subentry_flows: Mapping[str, type[ConfigSubentryFlow]] = field(default_factory=dict)
+    sensors: tuple[MeterSensorEntityDescription, ...] = ()
+    binary_sensors: tuple[MeterBinarySensorEntityDescription, ...] = ()
+    redact: frozenset[str] = frozenset()
+    """Keys redacted from diagnostics, under any nesting (secrets, serials, PRM)."""
+    retired_value_keys: frozenset[str] = frozenset()
+    """Value keys of entities that no longer exist; the entry migration removes them."""
+    in_menu: bool = True
