@@ -269,7 +269,7 @@ async def test_open_error_mapping(
     async def fail(*args: object, **kwargs: object) -> None:
         raise error
 
-    monkeypatch.setattr(serial_link.serialx, "open_serial_connection", fail)
+    monkeypatch.setattr(serialx, "create_serial_connection", fail)
     with pytest.raises(expected, match=message) as err:
         await open_serial("/dev/ttyUSB0", HISTORIC)
     assert type(err.value) is expected
@@ -279,7 +279,7 @@ async def test_open_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     async def hang(*args: object, **kwargs: object) -> None:
         await asyncio.Event().wait()
 
-    monkeypatch.setattr(serial_link.serialx, "open_serial_connection", hang)
+    monkeypatch.setattr(serialx, "create_serial_connection", hang)
     with pytest.raises(SerialLinkError, match="timed out"):
         await open_serial("socket://192.0.2.1:7000", HISTORIC, open_timeout=0.05)
 

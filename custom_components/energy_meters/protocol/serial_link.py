@@ -7,13 +7,24 @@ serialx opens every URL the integration accepts with the same asyncio API
 e.g. ser2net), RFC 2217 (``rfc2217://host:port``) and ESPHome serial proxies
 (``esphome://…``). This module hides serialx behind :class:`SerialLink` and turns
 every failure into a :class:`SerialLinkError` with a message a user can act on.
+:mod:`.serial_session` builds the shared, request/response-capable session on the
+same opener (:func:`create_connection`).
 
-No thread, no executor of ours: serialx's transports run on the event loop.
+No thread of ours: serialx's transports run on the event loop.
+
+Pseudo-terminals and 7E1: a Linux pty has no UART. The kernel's ``pty_set_termios``
+silently forces ``CS8`` and clears ``PARENB``, and glibc (2.42 and later) then reports
+``EINVAL`` from ``tcsetattr`` when none of the requested changes took effect, i.e. when a
+7E1 request changes nothing else (reopening at the same speed). The bytes carried are
+the same either way. ``SerialSettings(allow_pty_8n1=True)`` opens a pty as 8N1 directly;
+without it a pty refusing the format is an error saying so. Virtual serial ports are
+ptys (socat or ttynvt bridges to a remote dongle, the simulators), real UARTs never are.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 import errno
 import logging
@@ -27,6 +38,8 @@ from serialx.common import UnknownUriScheme
 
 if TYPE_CHECKING:
     from types import TracebackType
+
+    from serialx import BaseSerialTransport
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,12 +73,29 @@ class InvalidPortUrlError(SerialLinkError):
 
 @dataclass(frozen=True, slots=True)
 class SerialSettings:
-    """Character format and speed; the TIC default is 7E1."""
+    """
+    Character format and speed; the TIC default is 7E1.
+
+    ``allow_pty_8n1``: open a pseudo-terminal (``/dev/pts/*``, e.g. a socat bridge) as
+    8N1, since a pty cannot apply any other format (see the module docstring). Only
+    ptys are affected; a real port always gets the requested format or an error.
+    """
 
     baudrate: int
     bytesize: int = 7
     parity: str = "E"
     stopbits: int = 1
+    allow_pty_8n1: bool = False
+
+    @property
+    def is_8n1(self) -> bool:
+        """Whether the character format is 8 data bits, no parity, 1 stop bit."""
+        return self.bytesize == 8 and self.parity == "N" and self.stopbits == 1
+
+    @property
+    def format(self) -> str:
+        """The character format in the usual short notation, e.g. ``7E1``."""
+        return f"{self.bytesize}{self.parity}{self.stopbits}"
 
 
 class SerialLink:
@@ -176,45 +206,81 @@ async def open_serial(
     :class:`SerialLinkError` (anything else: refused connection, timeout, not a
     serial port, unsupported setting).
     """
-    if not url or not url.strip():
-        raise InvalidPortUrlError("empty serial port URL")
-    kwargs: dict[str, Any] = {
-        "baudrate": settings.baudrate,
-        "byte_size": settings.bytesize,
-        "parity": settings.parity,
-        "stopbits": settings.stopbits,
-    }
-    try:
-        async with asyncio.timeout(open_timeout):
-            reader, writer = await serialx.open_serial_connection(url, **kwargs)
-    except TimeoutError as err:
-        raise SerialLinkError(f"{url}: timed out after {open_timeout:g} s while opening") from err
-    except Exception as err:
-        if _is_pty_refusing_parity(url, err, settings):
-            # Linux ptys (simulators, socat bridges) force 8N1: a 7E1 request that
-            # changes nothing else is refused with EINVAL. Bytes arrive the same.
-            _LOGGER.debug("%s: pseudo-terminal refuses 7E1, using 8N1", url)
-            return await open_serial(
-                url, replace(settings, bytesize=8, parity="N"), open_timeout=open_timeout
-            )
-        raise _open_error(url, err) from err
-    _LOGGER.debug("%s: opened at %s Bd", url, settings.baudrate)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(loop=loop)
+    protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
+    transport, _ = await create_connection(
+        url, settings, lambda: protocol, open_timeout=open_timeout
+    )
+    writer = asyncio.StreamWriter(transport, protocol, reader, loop)
     return SerialLink(url, settings, reader, writer)
 
 
-def _is_pty_refusing_parity(url: str, err: Exception, settings: SerialSettings) -> bool:
-    """Tell whether ``err`` is a pty refusing a character format it cannot apply."""
-    cause: BaseException | None = err
-    while cause is not None and not isinstance(cause, OSError):
-        cause = cause.__cause__ or cause.__context__
-    if cause is None or cause.errno != errno.EINVAL:
-        return False
-    if settings.bytesize == 8 and settings.parity == "N":
+async def create_connection(
+    url: str,
+    settings: SerialSettings,
+    protocol_factory: Callable[[], asyncio.Protocol],
+    *,
+    open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+) -> tuple[BaseSerialTransport, SerialSettings]:
+    """
+    Open ``url`` for ``protocol_factory``'s protocol; return the transport and the settings applied.
+
+    The settings applied differ from ``settings`` only for a pty opened with
+    ``allow_pty_8n1`` (8N1). Errors are those of :func:`open_serial`.
+    """
+    if not url or not url.strip():
+        raise InvalidPortUrlError("empty serial port URL")
+    applied = settings
+    if settings.allow_pty_8n1 and not settings.is_8n1 and await _is_pty_async(url):
+        _LOGGER.debug("%s: pseudo-terminal, %s opened as 8N1", url, settings.format)
+        applied = replace(settings, bytesize=8, parity="N", stopbits=1)
+    kwargs: dict[str, Any] = {
+        "baudrate": applied.baudrate,
+        "byte_size": applied.bytesize,
+        "parity": applied.parity,
+        "stopbits": applied.stopbits,
+    }
+    try:
+        async with asyncio.timeout(open_timeout):
+            transport, _ = await serialx.create_serial_connection(
+                asyncio.get_running_loop(), protocol_factory, url, **kwargs
+            )
+    except TimeoutError as err:
+        raise SerialLinkError(f"{url}: timed out after {open_timeout:g} s while opening") from err
+    except Exception as err:
+        if _errno_of(err) == errno.EINVAL and not applied.is_8n1 and await _is_pty_async(url):
+            raise SerialLinkError(
+                f"{url}: this pseudo-terminal cannot apply {applied.format} (Linux ptys are"
+                " always 8N1); open it with allow_pty_8n1=True"
+            ) from err
+        raise _open_error(url, err) from err
+    _LOGGER.debug("%s: opened at %s Bd %s", url, applied.baudrate, applied.format)
+    return transport, applied
+
+
+def is_pseudo_terminal(url: str) -> bool:
+    """Tell whether ``url`` is a local Unix98 pseudo-terminal slave (blocking: stats a file)."""
+    if "://" in url:
         return False
     try:
         return os.major(Path(url).stat().st_rdev) in _PTY_MAJORS
     except OSError, ValueError:
         return False
+
+
+async def _is_pty_async(url: str) -> bool:
+    if "://" in url:
+        return False
+    return await asyncio.get_running_loop().run_in_executor(None, is_pseudo_terminal, url)
+
+
+def _errno_of(err: BaseException) -> int | None:
+    """Return the errno of the first OSError in ``err``'s cause chain."""
+    cause: BaseException | None = err
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__ or cause.__context__
+    return cause.errno if cause is not None else None
 
 
 def _describe(err: BaseException) -> str:

@@ -163,7 +163,8 @@ async def _probe(url: str, speed: TicMode, listen_seconds: float, opener: Opener
     parsers = [TicParser(mode) for mode in PROBE_ORDER]
     try:
         async with asyncio.timeout(OPEN_TIMEOUT):
-            link = await opener(url, SerialSettings(baudrate=speed.baudrate))
+            # allow_pty_8n1: virtual serial ports (socat bridges, simulators) are ptys
+            link = await opener(url, SerialSettings(baudrate=speed.baudrate, allow_pty_8n1=True))
     except TimeoutError as err:
         raise SerialLinkError(f"{url}: timed out while opening") from err
     loop = asyncio.get_running_loop()
