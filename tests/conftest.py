@@ -3,6 +3,9 @@
 ``custom_components`` must be imported before the ``hass`` fixture mounts the
 test plugin's own ``testing_config/custom_components``; otherwise Home Assistant
 reports "Integration not found".
+
+``check_translations`` (autouse, ``tests/translations_check.py``) fails any test in
+which the code asks for a translation key that ``translations/en.json`` lacks.
 """
 
 from __future__ import annotations
@@ -13,6 +16,10 @@ from unittest.mock import patch
 import pytest
 
 import custom_components.energy_meters  # noqa: F401 - see the module docstring
+from tests.translations_check import (  # noqa: F401 - fixtures: every test checks its strings
+    check_translations,
+    ignore_missing_translations,
+)
 
 
 @pytest.fixture(autouse=True)

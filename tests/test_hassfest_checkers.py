@@ -9,19 +9,13 @@ must be reported.
 import json
 from pathlib import Path
 import struct
-import sys
-import types
 from typing import Any
 import zlib
 
 import pytest
 
-from devtools.hassfest.ast_tools import Constants
 from devtools.hassfest.brand import PNG_SIGNATURE, check_brand, png_size
-from devtools.hassfest.catalogue import add_catalogue_keys
-from devtools.hassfest.common import REQUIRED_LANGUAGES, python_files
-from devtools.hassfest.config_flow_keys import check_flow_translations, collect_flow_keys
-from devtools.hassfest.entity_keys import CodeKeys, check_code_translations, collect_code_keys
+from devtools.hassfest.common import REQUIRED_LANGUAGES
 from devtools.hassfest.hacs import check_hacs, check_single_integration
 from devtools.hassfest.icons import check_icons
 from devtools.hassfest.imports import check_dependencies
@@ -326,7 +320,6 @@ def make_sample(root: Path) -> Path:
 def sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     domain_dir = make_sample(tmp_path)
     monkeypatch.setattr(rules, "INTEGRATION_DIR", domain_dir)
-    monkeypatch.setattr(rules, "CATALOGUE_MODULE", None)
     return domain_dir
 
 
@@ -344,8 +337,6 @@ REAL_FILE_TESTS = [
     rules.test_translation_trees_are_identical,
     rules.test_translation_strings,
     rules.test_translation_schema,
-    rules.test_config_flow_strings_exist,
-    rules.test_code_translation_keys_exist,
     rules.test_icons_json,
     rules.test_brand_images,
     rules.test_quality_scale_yaml,
@@ -355,48 +346,6 @@ REAL_FILE_TESTS = [
 @pytest.mark.parametrize("check", REAL_FILE_TESTS, ids=lambda f: f.__name__)
 def test_checker_accepts_valid_sample(sample: Path, check: Any) -> None:
     check()
-
-
-def test_checker_flow_collector_finds_everything(sample: Path) -> None:
-    consts = Constants.collect(python_files(sample))
-    keys = collect_flow_keys(sample / "config_flow.py", consts, "sample_meters")
-    assert set(keys.steps["config"]) == {"user", "tic", "reconfigure"}
-    assert set(keys.steps["options"]) == {"init"}
-    assert keys.menu_options["config"] == {("user", "tic"), ("user", "reconfigure")}
-    assert set(keys.errors["config"]) == {
-        "cannot_connect",
-        "timeout",
-        "port_busy",
-        "not_tic",
-        "no_data",
-    }
-    assert keys.title_placeholders["config"] == {"name"}
-    assert set(keys.errors["options"]) == {"interval_too_short"}
-    # async_update_reload_and_abort without reason= is translated by Home Assistant.
-    assert set(keys.aborts["config"]) == {"already_configured", "wrong_device"}
-    assert set(keys.fields) == {"port", "baud", "interval"}
-    assert set(keys.form_sections) == {"advanced"}
-    assert not keys.unresolved
-
-
-def test_checker_code_collector_finds_everything(sample: Path) -> None:
-    consts = Constants.collect(python_files(sample))
-    found = collect_code_keys(sample, consts, "sample_meters")
-    assert set(found.entity) == {
-        ("sensor", "index"),
-        ("sensor", "period"),
-        ("sensor", "status"),
-        ("sensor", "flag_alarm"),
-    }
-    assert found.enum_states == {("sensor", "period"): {"hp", "hc"}}
-    assert set(found.device) == {"meter"}
-    assert set(found.exceptions) == {"read_failed", "link_lost"}
-    assert found.exceptions["read_failed"][0][0] == {"port"}
-    assert found.exceptions["link_lost"][0][0] == {"port"}
-    assert not found.dynamic_entity
-    assert set(found.issues) == {"port_gone"}
-    assert not found.unclassified
-    assert not found.unresolved
 
 
 def test_checker_rejects_misordered_manifest() -> None:
@@ -546,76 +495,6 @@ def test_checker_translation_schema() -> None:
         assert needle in problems, f"{needle!r} not reported in:\n{problems}"
 
 
-def test_checker_flow_translations_report_missing(sample: Path) -> None:
-    consts = Constants.collect(python_files(sample))
-    keys = collect_flow_keys(sample / "config_flow.py", consts, "sample_meters")
-    en = json.loads(json.dumps(SAMPLE_EN))
-    del en["config"]["error"]["timeout"]
-    del en["config"]["abort"]["wrong_device"]
-    del en["config"]["step"]["user"]["menu_options"]["reconfigure"]
-    del en["options"]["step"]["init"]["data"]["interval"]
-    del en["config"]["step"]["reconfigure"]
-    en["config"]["step"]["tic"]["description"] = "Set up {model} on {port}"
-    problems = "\n".join(check_flow_translations(keys, {"en": en}))
-    for needle in (
-        "lacks config.error.timeout",
-        "lacks config.abort.wrong_device",
-        "lacks config.step.user.menu_options.reconfigure",
-        "lacks config.step.reconfigure",
-        "form field 'interval'",
-        "uses placeholders ['port']",
-    ):
-        assert needle in problems, f"{needle!r} not reported in:\n{problems}"
-    keys.menu_options["config"].add(("user", "wmbus"))
-    assert "has no async_step_wmbus" in "\n".join(check_flow_translations(keys, {"en": SAMPLE_EN}))
-
-
-def test_checker_code_translations_report_missing(sample: Path) -> None:
-    consts = Constants.collect(python_files(sample))
-    found = collect_code_keys(sample, consts, "sample_meters")
-    en = json.loads(json.dumps(SAMPLE_EN))
-    del en["entity"]["sensor"]["index"]
-    del en["entity"]["sensor"]["period"]["state"]["hc"]
-    del en["device"]["meter"]
-    en["exceptions"]["read_failed"]["message"] = "Reading {port} failed: {error}"
-    del en["issues"]["port_gone"]["description"]
-    trees = {"en": en, "fr": SAMPLE_EN, "de": SAMPLE_EN}
-    problems = "\n".join(check_code_translations(found, trees))
-    for needle in (
-        "en.json lacks entity.sensor.index.name",
-        "en.json lacks entity.sensor.period.state.hc",
-        "en.json lacks device.meter.name",
-        "exceptions.read_failed.message uses placeholders ['error']",
-        "en.json lacks issues.port_gone.description",
-    ):
-        assert needle in problems, f"{needle!r} not reported in:\n{problems}"
-    assert "fr.json" not in problems
-
-
-def test_checker_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
-    from homeassistant.components.sensor import SensorDeviceClass, SensorEntityDescription
-
-    module = types.ModuleType("sample_catalogue")
-    module.all_entity_descriptions = lambda: [  # type: ignore[attr-defined]
-        (
-            "sensor",
-            SensorEntityDescription(
-                key="a",
-                translation_key="tariff",
-                device_class=SensorDeviceClass.ENUM,
-                options=["x"],
-            ),
-        ),
-        ("binary_sensor", SensorEntityDescription(key="b", translation_key="alarm")),
-    ]
-    monkeypatch.setitem(sys.modules, "sample_catalogue", module)
-    found = CodeKeys()
-    assert add_catalogue_keys(found, "sample_catalogue") == []
-    assert set(found.entity) == {("sensor", "tariff"), ("binary_sensor", "alarm")}
-    assert found.enum_states[("sensor", "tariff")] == {"x"}
-    assert add_catalogue_keys(CodeKeys(), "no_such_module_here") == []
-
-
 def test_checker_icons() -> None:
     icons = {
         "entity": {
@@ -700,33 +579,6 @@ def test_checker_real_file_tests_fail_when_files_missing(
         rules.test_brand_images()
 
 
-def test_checker_dynamic_keys_need_catalogue(tmp_path: Path) -> None:
-    domain_dir = make_sample(tmp_path)
-    (domain_dir / "extra.py").write_text(
-        "from homeassistant.components.sensor import SensorEntityDescription\n"
-        "from homeassistant.exceptions import HomeAssistantError\n"
-        "from .const import DOMAIN\n"
-        "def from_row(row):\n"
-        "    return SensorEntityDescription(key=row.key, translation_key=row.key)\n"
-        "def boom(key):\n"
-        "    raise HomeAssistantError(translation_domain=DOMAIN, translation_key=key)\n"
-        "def use(name):\n"
-        "    boom(name)\n"
-        "    boom('read_failed')\n"
-    )
-    consts = Constants.collect(python_files(domain_dir))
-    found = collect_code_keys(domain_dir, consts, "sample_meters")
-    assert [where.rsplit("/", 1)[-1] for where in found.dynamic_entity] == ["extra.py:5"]
-    assert any("boom() is called with a non-constant key" in p for p in found.unresolved)
-    trees = dict.fromkeys(REQUIRED_LANGUAGES, SAMPLE_EN)
-    problems = "\n".join(check_code_translations(found, trees))
-    assert "expose all_entity_descriptions()" in problems
-    found.catalogue_loaded = True
-    assert "expose all_entity_descriptions()" not in "\n".join(
-        check_code_translations(found, trees)
-    )
-
-
 def test_checker_usb_narrowing() -> None:
     ok = [
         {"vid": "0403", "pid": "6001", "manufacturer": "*cartelectronic*"},
@@ -740,12 +592,3 @@ def test_checker_usb_narrowing() -> None:
         {"vid": "1A86", "pid": "7523", "description": "*"},
     ]
     assert len(usb_problems(bad)) == 3
-
-
-def test_checker_flow_title_placeholders(sample: Path) -> None:
-    consts = Constants.collect(python_files(sample))
-    keys = collect_flow_keys(sample / "config_flow.py", consts, "sample_meters")
-    en = json.loads(json.dumps(SAMPLE_EN))
-    en["config"]["flow_title"] = "{name} ({model})"
-    problems = "\n".join(check_flow_translations(keys, {"en": en}))
-    assert "config.flow_title uses ['model']" in problems

@@ -4,9 +4,9 @@ Neither hassfest nor the HACS action can run in our registry-only CI, so the
 checkers in ``devtools.hassfest`` re-implement what they check (see that
 package's docstring for the rules and their sources). Each test here runs one
 checker on the real files, found through the module-level ``INTEGRATION_DIR``
-and ``CATALOGUE_MODULE`` (``tests/test_hassfest_checkers.py`` monkeypatches
-them to run these tests on a sample integration). A missing real file is a
-failure, never a skip.
+(``tests/test_hassfest_checkers.py`` monkeypatches it to run these tests on a
+sample integration). A missing real file is a failure, never a skip. Whether the
+code's translation keys exist is checked at run time (``tests/translations_check.py``).
 """
 
 from collections.abc import Iterable
@@ -17,12 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from devtools.hassfest.ast_tools import Constants
 from devtools.hassfest.brand import check_brand
-from devtools.hassfest.catalogue import add_catalogue_keys
-from devtools.hassfest.common import REPO_ROOT, python_files, rel
-from devtools.hassfest.config_flow_keys import check_flow_translations, collect_flow_keys
-from devtools.hassfest.entity_keys import check_code_translations, collect_code_keys
+from devtools.hassfest.common import REPO_ROOT, rel
 from devtools.hassfest.hacs import check_hacs, check_single_integration
 from devtools.hassfest.icons import check_icons
 from devtools.hassfest.imports import check_dependencies
@@ -36,8 +32,6 @@ from devtools.hassfest.translations import (
 )
 
 INTEGRATION_DIR = REPO_ROOT / "custom_components" / "energy_meters"
-# Module exposing ``all_entity_descriptions()`` -> iterable of (platform, EntityDescription).
-CATALOGUE_MODULE: str | None = "custom_components.energy_meters.sensor"
 
 
 def _rel(path: Path) -> str:
@@ -127,29 +121,6 @@ def test_translation_schema() -> None:
     trees = _translations()
     problems = [p for lang in sorted(trees) for p in check_translation_schema(trees[lang], lang)]
     _assert_clean(problems, "translation schema")
-
-
-def test_config_flow_strings_exist() -> None:
-    flow = _integration_dir() / "config_flow.py"
-    assert flow.is_file(), f"{_rel(flow)} is missing"
-    consts = Constants.collect(python_files(_integration_dir()))
-    helpers = sorted(_integration_dir().glob("*/flow.py"))  # a kind's probing helpers
-    keys = collect_flow_keys(flow, consts, _domain(), helpers)
-    assert keys.steps, f"no step_id=... found in {_rel(flow)}"
-    if helpers:
-        assert keys.errors["config"], "no form error found in the flow or its helpers"
-    _assert_clean(
-        keys.unresolved + check_flow_translations(keys, _translations()), "config flow strings"
-    )
-
-
-def test_code_translation_keys_exist() -> None:
-    """Entity, device, exception and issue translation keys used in the code."""
-    consts = Constants.collect(python_files(_integration_dir()))
-    found = collect_code_keys(_integration_dir(), consts, _domain())
-    problems = add_catalogue_keys(found, CATALOGUE_MODULE, _integration_dir())
-    problems += check_code_translations(found, _translations())
-    _assert_clean(problems, "translation keys used in code")
 
 
 def test_icons_json() -> None:

@@ -3,8 +3,7 @@ Offline stand-ins for the hassfest and HACS checks.
 
 Neither hassfest (it needs a Home Assistant core checkout) nor the HACS action
 (a GitHub action) can run in our registry-only CI, so this package re-implements
-what they check on our files, plus a few cross-checks between the code and the
-translation files that catch untranslated UI strings before a user sees a raw key.
+what they check on our files.
 ``tests/test_hassfest_rules.py`` runs the checkers on the real files and
 ``tests/test_hassfest_checkers.py`` tests the checkers themselves.
 
@@ -51,21 +50,11 @@ per area:
 * ``hacs`` / ``brand``: HACS ``validate.py``, the ``hacs.json`` keys, one
   integration, brand images.
 
-Code-to-translation checks (what a user would otherwise see as a raw key):
+Whether the code only asks for translation keys that exist is not checked here by
+reading the code: ``tests/translations_check.py`` (a port of core's autouse
+``check_translations`` fixture) watches flows, issues, exceptions and entities
+while the whole test suite runs and fails a test on a missing key.
 
-* ``config_flow_keys``: config/options flow steps, menu options, errors, aborts,
-  form fields and description placeholders (``config_flow.py``, parsed with ``ast``).
-  Config-flow abort reasons that Home Assistant 2026.10.4 translates itself (it
-  passes ``translation_domain="homeassistant"``: ``already_in_progress``,
-  ``single_instance_allowed`` and the default ``reauth_successful`` /
-  ``reconfigure_successful`` of ``async_update_reload_and_abort``) are not
-  required in our files; an explicit ``reason=`` always is.
-* ``entity_keys`` / ``catalogue``: entity, device, exception and issue
-  ``translation_key`` values anywhere in the package, including keys built by
-  helpers from their arguments. Entity keys computed from data (e.g. a label
-  table) are checked through ``all_entity_descriptions()`` (a given catalogue
-  module, or any package module defining it at top level).
-
-``common`` and ``ast_tools`` hold the shared helpers (nested-dict walking,
-placeholders, module-level constant resolution).
+``common`` holds the shared helpers (paths, nested-dict walking, placeholders,
+parsing a Python file).
 """

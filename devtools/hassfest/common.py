@@ -1,5 +1,6 @@
 """Helpers shared by the checkers: paths, nested translation trees, placeholders."""
 
+import ast
 from collections.abc import Iterable
 from pathlib import Path
 import string
@@ -67,3 +68,8 @@ def placeholders(value: str) -> set[str]:
 def python_files(root: Path) -> list[Path]:
     """Return the ``*.py`` files under ``root`` (sorted, without ``__pycache__``)."""
     return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def parse_file(path: Path) -> ast.Module:
+    """Parse a Python file."""
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))

@@ -7,8 +7,7 @@ from typing import Any
 
 from homeassistant.requirements import DISCOVERY_INTEGRATIONS
 
-from .ast_tools import parse_file
-from .common import entity_platforms, python_files, rel
+from .common import entity_platforms, parse_file, python_files, rel
 
 # Small, explicit subset of hassfest's ALLOWED_USED_COMPONENTS: core internals that
 # are always set up, so importing them needs no manifest entry.

@@ -23,6 +23,7 @@ from custom_components.energy_meters.protocol.tic.labels import (
     dated_value_time,
     decode_value,
     label_key,
+    label_placeholders,
 )
 from custom_components.energy_meters.protocol.tic.stge import (
     BREAKER_STATES,
@@ -86,18 +87,25 @@ def test_catalogue_size_and_modes() -> None:
 
 
 def test_keys_valid_and_unique() -> None:
-    canonical_keys: dict[str, str] = {}
+    # A family (IRMS1-3, EASF01-10...) shares one key; its members differ by placeholders.
+    # The same (key, placeholders) may serve one label per mode (IINST1 / IRMS1).
+    canonical_keys: dict[tuple[bool, str, tuple[tuple[str, str], ...]], str] = {}
     for row in LABELS.values():
         assert KEY_RE.match(row.key), row.label
         if row.alias_of is None:
             assert row.key == label_key(row.label)
-            assert row.key not in canonical_keys, (row.label, canonical_keys.get(row.key))
-            canonical_keys[row.key] = row.label
-    assert LABELS["SMAXSN1-1"].key == "smaxsn1_1"
+            ident = (row.historic, row.key, tuple(sorted(label_placeholders(row.label).items())))
+            assert ident not in canonical_keys, (row.label, canonical_keys.get(ident))
+            canonical_keys[ident] = row.label
+    assert LABELS["SMAXSN1-1"].key == "max_apparent_power_phase_yesterday"
+    assert label_placeholders("SMAXSN1-1") == {"phase": "1"}
     assert LABELS["SMAXSN-1"].key == "smaxsn_1"
+    assert label_placeholders("SMAXSN-1") == {}
     assert LABELS["NJOURF+1"].key == "njourf_plus_1"
     assert LABELS["PJOURF+1"].key == "pjourf_plus_1"
-    assert LABELS["EASF03"].key == "easf03"
+    assert LABELS["EASF03"].key == "index_supplier"
+    assert label_placeholders("EASF10") == {"index": "10"}
+    assert LABELS["IINST2"].key == LABELS["IRMS2"].key == "current_phase"
 
 
 def test_aliases_point_to_canonical_rows() -> None:

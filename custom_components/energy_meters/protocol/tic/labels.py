@@ -110,14 +110,60 @@ class TicLabel:
         return self.quantity is not TicQuantity.IDENTITY
 
 
+# Families of labels that differ only by a phase or an index number share one
+# translation key; the number reaches the name through a placeholder
+# ("Current phase {phase}"). Label pattern (one number group), key, placeholder.
+_FAMILIES: Final[tuple[tuple[re.Pattern[str], str, str], ...]] = tuple(
+    (re.compile(pattern), key, placeholder)
+    for pattern, key, placeholder in (
+        (r"IINST([1-3])", "current_phase", "phase"),
+        (r"IRMS([1-3])", "current_phase", "phase"),
+        (r"IMAX([1-3])", "max_current_phase", "phase"),
+        (r"ADIR([1-3])", "overcurrent_warning_phase", "phase"),
+        (r"URMS([1-3])", "voltage_phase", "phase"),
+        (r"UMOY([1-3])", "average_voltage_phase", "phase"),
+        (r"SINSTS([1-3])", "apparent_power_phase", "phase"),
+        (r"SMAXSN([1-3])", "max_apparent_power_phase_today", "phase"),
+        (r"SMAXSN([1-3])-1", "max_apparent_power_phase_yesterday", "phase"),
+        (r"EASF([0-9]{2})", "index_supplier", "index"),
+        (r"EASD([0-9]{2})", "index_distributor", "index"),
+        (r"ERQ([1-4])", "reactive_energy_quadrant", "quadrant"),
+        (r"DPM([1-3])", "mobile_peak_start", "index"),
+        (r"FPM([1-3])", "mobile_peak_end", "index"),
+    )
+)
+
+
+def _family(label: str) -> tuple[str, dict[str, str]] | None:
+    for pattern, key, placeholder in _FAMILIES:
+        if match := pattern.fullmatch(label):
+            return key, {placeholder: str(int(match.group(1)))}
+    return None
+
+
 def label_key(label: str) -> str:
     """
     Return the translation key of a label.
 
-    Lowercase, ``+`` spelled ``plus``, other non-alphanumerics become ``_``:
-    SMAXSN1-1 → ``smaxsn1_1``, NJOURF+1 → ``njourf_plus_1``.
+    A family member gets its family's key (IRMS2 → ``current_phase``, EASF03 →
+    ``index_supplier``, see :func:`label_placeholders`). Otherwise lowercase, ``+``
+    spelled ``plus``, other non-alphanumerics become ``_``: SMAXSN-1 → ``smaxsn_1``,
+    NJOURF+1 → ``njourf_plus_1``.
     """
+    if family := _family(label):
+        return family[0]
     return re.sub(r"[^a-z0-9]+", "_", label.lower().replace("+", "_plus_")).strip("_")
+
+
+def label_placeholders(label: str) -> dict[str, str]:
+    """
+    Return the translation placeholders of a label's name (empty if none).
+
+    A family member's number, without leading zeros: IRMS2 → ``{"phase": "2"}``,
+    EASF03 → ``{"index": "3"}``, ERQ4 → ``{"quadrant": "4"}``.
+    """
+    family = _family(label)
+    return family[1] if family else {}
 
 
 class _Options(TypedDict, total=False):
