@@ -1,4 +1,11 @@
-"""Property-based tests of TicParser: never raises, only emits checksum-valid groups."""
+"""
+Property-based tests of TicParser: never raises, only emits checksum-valid groups.
+
+The oracle is independent of the code under test: groups are encoded, and emitted
+groups checked, with the spec checksum of tests/tic_oracle.py (never the project's
+``tic_checksum``), and whole streams are compared with that module's reading of
+the grammar, so a parser that skipped or weakened the checksum check would fail here.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +16,8 @@ import string
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from custom_components.energy_meters.protocol.tic.checksum import tic_checksum
 from custom_components.energy_meters.protocol.tic.framing import TicFrame, TicMode, TicParser
+from tests.tic_oracle import assert_parser_matches_oracle, run_parser, spec_checksum
 
 # TIC_FUZZ_EXAMPLES=5000 for a longer local run.
 SETTINGS = settings(
@@ -37,13 +44,18 @@ chunk_sizes = st.lists(st.integers(min_value=1, max_value=80), min_size=1, max_s
 noise = st.binary(max_size=60)
 
 
-def encode_group(mode: TicMode, label: str, data: str, horodate: str | None) -> bytes:
+def encode_group(
+    mode: TicMode, label: str, data: str, horodate: str | None, checksum: int | None = None
+) -> bytes:
+    """Encode a group with the spec checksum, or with ``checksum`` when it is given."""
     if mode is TicMode.HISTORIC:
         payload = f"{label} {data}".encode()
-        return b"\n%s %c\r" % (payload, tic_checksum(payload))
+        right = spec_checksum(payload)
+        return b"\n%s %c\r" % (payload, right if checksum is None else checksum)
     fields = (label, data) if horodate is None else (label, horodate, data)
     payload = ("\t".join(fields) + "\t").encode()
-    return b"\n%s%c\r" % (payload, tic_checksum(payload))
+    right = spec_checksum(payload)
+    return b"\n%s%c\r" % (payload, right if checksum is None else checksum)
 
 
 @st.composite
@@ -91,7 +103,7 @@ def assert_only_valid_groups(mode: TicMode, stream: bytes, result: list[TicFrame
             valid = False
             for match in matches:
                 summed = match.group(1) if mode is TicMode.STANDARD else match.group(1)[:-1]
-                valid = valid or tic_checksum(summed) == match.group(2)[0]
+                valid = valid or spec_checksum(summed) == match.group(2)[0]
             assert valid, (label, group)
             if mode is TicMode.HISTORIC:
                 assert group.horodate is None
@@ -103,6 +115,7 @@ def test_arbitrary_bytes(mode: TicMode, stream: bytes, sizes: list[int]) -> None
     result = feed_in_chunks(mode, stream, sizes)
     assert_only_valid_groups(mode, stream, result)
     assert [f.groups for f in result] == [f.groups for f in TicParser(mode).feed(stream)]
+    assert_parser_matches_oracle(mode, stream)
 
 
 @SETTINGS
@@ -120,6 +133,7 @@ def test_control_heavy_bytes(mode: TicMode, alphabet_stream: list[bytes], sizes:
     stream = b"".join(alphabet_stream)
     result = feed_in_chunks(mode, stream, sizes)
     assert_only_valid_groups(mode, stream, result)
+    assert_parser_matches_oracle(mode, stream)
 
 
 @SETTINGS
@@ -132,6 +146,7 @@ def test_valid_frames_interleaved_with_noise(
     result = feed_in_chunks(mode, stream, sizes)
     assert_only_valid_groups(mode, stream, result)
     assert [f.groups for f in result] == [f.groups for f in TicParser(mode).feed(stream)]
+    assert_parser_matches_oracle(mode, stream)
 
 
 @SETTINGS
@@ -149,3 +164,46 @@ def test_clean_frames_any_chunking(
     assert [{k: g.data for k, g in f.groups.items()} for f in whole] == [
         expected for _, expected in decoded
     ]
+
+
+@st.composite
+def corrupted_frames(draw: st.DrawFn, mode: TicMode) -> tuple[bytes, dict[str, str], int]:
+    """A frame where some groups carry a wrong checksum: (frame, valid mapping, wrong ones)."""
+    groups = draw(st.lists(st.tuples(labels, data_texts, horodates), min_size=1, max_size=8))
+    expected: dict[str, str] = {}
+    parts = []
+    wrong = 0
+    for label, data, horodate in groups:
+        stamp = horodate if mode is TicMode.STANDARD else None
+        right = encode_group(mode, label, data, stamp)[-2]
+        # Right, or a neighbour that differs in one bit / in bits 5-6 only (what a
+        # weakened comparison would let through), or any other printable character.
+        kind = draw(st.sampled_from(["right", "near", "any"]))
+        checksum: int | None = None
+        if kind == "near":
+            near = [right ^ m for m in (1, 2, 4, 8, 16, 32, 64, 96) if 0x20 <= right ^ m < 0x7F]
+            checksum = draw(st.sampled_from(near))
+        elif kind == "any":
+            checksum = 0x20 + (right - 0x20 + draw(st.integers(1, 94))) % 95
+        parts.append(encode_group(mode, label, data, stamp, checksum))
+        if checksum is None:
+            expected[label] = data
+        else:
+            wrong += 1
+    return b"\x02" + b"".join(parts) + b"\x03", expected, wrong
+
+
+@SETTINGS
+@given(data=st.data(), mode=modes, sizes=chunk_sizes)
+def test_groups_with_a_wrong_checksum_are_refused(
+    data: st.DataObject, mode: TicMode, sizes: list[int]
+) -> None:
+    """Any wrong checksum character (printable, 0x20..0x7E) drops its group, only it."""
+    frame, expected, wrong = data.draw(corrupted_frames(mode))
+    result = feed_in_chunks(mode, frame, sizes)
+    assert [{k: g.data for k, g in f.groups.items()} for f in result] == (
+        [expected] if expected else []
+    )
+    run = run_parser(mode, frame)
+    assert (run.bad_checksum, run.groups_refused) == (wrong, wrong)
+    assert_parser_matches_oracle(mode, frame)
