@@ -60,7 +60,7 @@ async def run(minutes: float, profile_name: str) -> None:
         )
 
     clock = SimpleNamespace(now=1000.0)
-    fake_time = SimpleNamespace(monotonic=lambda: clock.now)
+    fake_time = SimpleNamespace(monotonic=lambda: clock.now, time=lambda: clock.now)
     link = FakeTicLink()
     link.push(frame_at(0))
     async with async_test_home_assistant() as hass:
@@ -83,10 +83,11 @@ async def run(minutes: float, profile_name: str) -> None:
             patch("custom_components.energy_meters.entity.time", fake_time),
             patch("custom_components.energy_meters.coordinator.time", fake_time),
             patch("custom_components.energy_meters.linky.coordinator.time", fake_time),
+            patch("custom_components.energy_meters.push_reader.time", fake_time),
         ):
             assert await hass.config_entries.async_setup(entry.entry_id)
             await hass.async_block_till_done()
-            coordinator = entry.runtime_data
+            (coordinator,) = entry.runtime_data.coordinators.values()
             changes = 0
 
             def _count(_event: object) -> None:

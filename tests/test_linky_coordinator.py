@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Iterator
 from typing import Any
 from unittest.mock import patch
@@ -149,22 +150,25 @@ async def test_setup_creates_entities_from_the_first_frame(
 async def test_counter_glitch_never_reaches_the_state(
     hass: HomeAssistant, links: Links, entity_registry: er.EntityRegistry
 ) -> None:
-    entry = _entry(**{CONF_COUNTER_INTERVAL: 1, CONF_POWER_INTERVAL: 1})
-    link = await _setup(hass, links, entry, standard_frame(east=1000))
-    coordinator = _coordinator(entry)
-    link.push(standard_frame(east=1000))
-    link.push(standard_frame(east=1001))
-    await wait_until(lambda: coordinator.data.values["EAST"] == 1001)
-    for count, glitch in enumerate((901001, 1000, 5), start=1):  # too high, decrease, garbage
-        link.push(standard_frame(east=glitch))
-        await wait_until(lambda: coordinator.link.rejected_readings == 3 * count)  # noqa: B023
-        assert coordinator.data.values["EAST"] == 1001
-    assert coordinator.link.rejected_readings == 9  # EAST, EASF01, EASD01 x 3
-    await asyncio.sleep(1.05)
-    link.push(standard_frame(east=1002))
-    await wait_until(lambda: coordinator.data.values["EAST"] == 1002)
-    await hass.async_block_till_done()
-    assert _state(hass, entity_registry, "east") == "1.002"
+    """A counter is published once the next reading confirms it; glitches never are."""
+    ticks = itertools.count(1_700_000_000.0, 1.0)  # guard clock: a second per counter reading
+    with patch(f"{PUSH}.now", lambda _self: next(ticks)):
+        entry = _entry(**{CONF_COUNTER_INTERVAL: 0, CONF_POWER_INTERVAL: 0})  # write all
+        link = await _setup(hass, links, entry, standard_frame(east=1000))
+        coordinator = _coordinator(entry)
+        for east in (1000, 1001, 1002):
+            link.push(standard_frame(east=east))
+        await wait_until(lambda: coordinator.data.values["EAST"] == 1001)  # 1002 confirmed it
+        for count, glitch in enumerate((901001, 1000, 5), start=1):  # too high, decrease, low
+            link.push(standard_frame(east=glitch))
+            await wait_until(lambda: coordinator.link.rejected_readings == 3 * count)  # noqa: B023
+            assert coordinator.data.values["EAST"] == 1001
+        assert coordinator.link.rejected_readings == 9  # EAST, EASF01, EASD01 x 3
+        link.push(standard_frame(east=1003))
+        link.push(standard_frame(east=1004))
+        await wait_until(lambda: coordinator.data.values["EAST"] == 1003)
+        await hass.async_block_till_done()
+        assert _state(hass, entity_registry, "east") == "1.003"
 
 
 async def test_update_policy_throttles_writes_but_not_alarms(

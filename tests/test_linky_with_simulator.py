@@ -28,7 +28,7 @@ from simulators.tic import Faults, SimulatedClock, TicSimulator
 from simulators.tic_model import ConstantLoad
 from simulators.tic_transport import TcpMeterServer
 
-from .tic_frames import wait_until
+from .tic_frames import only_coordinator, wait_until
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")  # 127.0.0.1 simulator only
 
@@ -60,7 +60,7 @@ async def test_faulty_line_keeps_counters_monotonic(
     )
     async with TcpMeterServer(sim) as server:
         entry = await _add_through_flow(hass, server.url)
-        coordinator = entry.runtime_data
+        coordinator = only_coordinator(entry)
         coordinator.policy = type(coordinator.policy)(slow_interval=0, fast_interval=0)
         entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, f"{entry.unique_id}_east")
         seen: list[float] = []
@@ -112,7 +112,7 @@ async def test_three_phase_overrun_creates_alarm_entities(
     )
     async with TcpMeterServer(sim) as server:
         entry = await _add_through_flow(hass, server.url)
-        coordinator = entry.runtime_data
+        coordinator = only_coordinator(entry)
         assert coordinator.data.meter.three_phase
         sim.trigger_overrun(5.0)
         await wait_until(lambda: coordinator.data.values.get("ADIR1") is not None, 10)

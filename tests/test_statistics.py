@@ -8,6 +8,7 @@ summed into the long-term statistics of the Energy dashboard for good.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -34,7 +35,7 @@ from custom_components.energy_meters.const import (
 )
 from custom_components.energy_meters.update_policy import UpdatePolicy
 
-from .tic_frames import STANDARD_SERIAL, FakeTicLink, standard_frame, wait_until
+from .tic_frames import only_coordinator, STANDARD_SERIAL, FakeTicLink, standard_frame, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -66,16 +67,24 @@ async def test_glitched_counters_do_not_corrupt_long_term_statistics(
     )
     entry.add_to_hass(hass)
     link.push(standard_frame(east=1_000_000))
-    with patch("custom_components.energy_meters.linky.coordinator.open_serial", return_value=link):
+    ticks = itertools.count(1_700_000_000.0, 1.0)  # guard clock: one second per counter reading
+    with (
+        patch("custom_components.energy_meters.linky.coordinator.open_serial", return_value=link),
+        patch(
+            "custom_components.energy_meters.coordinator.MeterCoordinator.now",
+            lambda _self: next(ticks),
+        ),
+    ):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
-        coordinator = entry.runtime_data
+        coordinator = only_coordinator(entry)
         coordinator.policy = UpdatePolicy(slow_interval=0, fast_interval=0)  # write everything
         entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, f"{STANDARD_SERIAL}_east")
         assert entity_id is not None
 
         # true index: 1 000 000 Wh rising by 1 Wh a frame; two glitches pass the checksum
         readings = [1_000_000, 1_000_001, 1_900_001, 1_000_002, 1_000, 1_000_003, 1_000_004]
+        readings.append(1_000_005)  # confirms 1_000_004: a counter is published once confirmed
         for east in readings:
             link.push(standard_frame(east=east))
             await asyncio.sleep(0.05)

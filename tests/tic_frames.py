@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from custom_components.energy_meters.protocol.serial_link import SerialLinkError
 from custom_components.energy_meters.protocol.tic.encoder import encode_frame, encode_group
@@ -103,6 +104,12 @@ class FakeTicLink:
     async def close(self) -> None:
         """Mark closed."""
         self.closed = True
+
+
+def only_coordinator(entry: Any) -> Any:
+    """The coordinator of an entry whose hub serves one device (a Linky)."""
+    (coordinator,) = entry.runtime_data.coordinators.values()
+    return coordinator
 
 
 async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:

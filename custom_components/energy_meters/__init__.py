@@ -22,12 +22,25 @@ PLATFORMS: Final = ("binary_sensor", "sensor")
 async def async_setup_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> bool:
     """Set up one hub (a port, a process, a box) and the devices behind it."""
     kinds = await hass.async_add_import_executor_job(importlib.import_module, f"{__name__}.kinds")
-    hub = kinds.kind_of(entry).create_hub(hass, entry)
+    kind = kinds.kind_of(entry)
+    hub = kind.create_hub(hass, entry)
     await hub.async_setup()
     entry.runtime_data = hub
     await hub.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if kind.subentry_flows:
+        entry.async_on_unload(entry.add_update_listener(_async_reload_on_new_devices))
     return True
+
+
+def _declared(entry: EnergyMetersConfigEntry) -> dict[str, dict[str, object]]:
+    return {sub_id: dict(sub.data) for sub_id, sub in entry.subentries.items()}
+
+
+async def _async_reload_on_new_devices(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> None:
+    """Reload when the user added, changed or removed a declared device (a subentry)."""
+    if _declared(entry) != entry.runtime_data.declared:
+        await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> bool:

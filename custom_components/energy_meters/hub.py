@@ -39,6 +39,8 @@ class Hub(ABC):
         self.counters = CounterStore(hass, entry.entry_id)
         self.device_id: str | None = None
         self._listeners: list[DeviceListener] = []
+        #: the subentries (devices the user declared) this hub was set up with
+        self.declared = {sub_id: dict(sub.data) for sub_id, sub in entry.subentries.items()}
 
     # --- what each kind provides -------------------------------------------------
     def hub_device_info(self) -> DeviceInfo | None:

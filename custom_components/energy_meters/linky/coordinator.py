@@ -91,8 +91,16 @@ class LinkyCoordinator(PushCoordinator[LinkyData]):
 
     # --- the push reader's hooks ----------------------------------------------------
     async def open_link(self) -> SerialLink:
-        """Open the TIC port at the speed detection found (7E1)."""
-        return await open_serial(self.port, SerialSettings(baudrate=self.baudrate))
+        """
+        Open the TIC port at the speed detection found (7E1).
+
+        A pseudo-terminal is a virtual port (socat or ttynvt bridging a remote
+        dongle, the simulators): it carries bytes and is always 8N1, so it is
+        opened 8N1 instead of failing; real UARTs always get 7E1.
+        """
+        return await open_serial(
+            self.port, SerialSettings(baudrate=self.baudrate, allow_pty_8n1=True)
+        )
 
     def on_link_opened(self) -> None:
         """Start parsing afresh on a new link."""
