@@ -133,8 +133,16 @@ async def test_historic_frames_at_9600_baud_keep_their_speed(
         (PortNotFoundError("missing"), "port_not_found"),
         (PortAccessError("busy"), "port_busy"),
         (SerialLinkError("refused"), "cannot_connect"),
-        (_caused(SerialLinkError("/dev/null: not a serial port"), OSError(errno.ENOTTY, "ioctl")), "not_serial_port"),
-        (_caused(PortNotFoundError("host not found"), socket.gaierror(-2, "unknown")), "host_not_found"),
+        (
+            _caused(
+                SerialLinkError("/dev/null: not a serial port"), OSError(errno.ENOTTY, "ioctl")
+            ),
+            "not_serial_port",
+        ),
+        (
+            _caused(PortNotFoundError("host not found"), socket.gaierror(-2, "unknown")),
+            "host_not_found",
+        ),
         (RuntimeError("boom"), "unknown"),
         (SILENT, "no_data"),
         (NOISE, "not_tic"),
