@@ -35,7 +35,7 @@ def test_kind(check_translations: Any) -> Iterator[None]:
     validate = check_translations.validate
 
     def _validate(key: str, *args: Any, **kwargs: Any) -> None:
-        if not key.startswith(f"config_subentries.{SUBENTRY_TYPE}."):
+        if not key.startswith((f"config_subentries.{SUBENTRY_TYPE}.", "config.step.test_hub")):
             validate(key, *args, **kwargs)
 
     check_translations.validate = _validate
@@ -186,5 +186,30 @@ async def test_options_flow_only_for_kinds_with_options(
 
     assert not EnergyMetersConfigFlow.async_supports_options_flow(entry)
     result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_supported"
+
+
+async def test_reauth_goes_to_the_entry_kind(hass: HomeAssistant) -> None:
+    entry = _hub_entry()
+    await _setup(hass, entry)
+    result = await entry.start_reauth_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "test_hub_reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"token": "new"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["token"] == "new"
+
+
+async def test_reauth_of_a_kind_without_credentials_aborts(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        version=1,
+        minor_version=2,
+        data={CONF_KIND: "linky", "serial": "1", "device": "/dev/x", "tic_mode": "standard"},
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "not_supported"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 from collections.abc import Iterator
+import itertools
 from typing import Any
 from unittest.mock import patch
 

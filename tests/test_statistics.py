@@ -8,9 +8,9 @@ summed into the long-term statistics of the Energy dashboard for good.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from datetime import timedelta
 from functools import partial
+import itertools
 from typing import Any
 from unittest.mock import patch
 
@@ -35,7 +35,7 @@ from custom_components.energy_meters.const import (
 )
 from custom_components.energy_meters.update_policy import UpdatePolicy
 
-from .tic_frames import only_coordinator, STANDARD_SERIAL, FakeTicLink, standard_frame, wait_until
+from .tic_frames import STANDARD_SERIAL, FakeTicLink, only_coordinator, standard_frame, wait_until
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ reconfigure, options and config subentries to the entry's kind.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from fnmatch import fnmatch
 import functools
 from typing import Any
@@ -118,6 +118,13 @@ class EnergyMetersConfigFlow(KindFlowHost, domain=DOMAIN):
             return self.async_abort(reason="not_supported")
         return await kind.reconfigure(self, user_input)
 
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Renew the credentials of a hub with the entry's kind (a FRITZ!Box password)."""
+        kind = kind_of(self._get_reauth_entry())
+        if kind.reauth is None:
+            return self.async_abort(reason="not_supported")
+        return await kind.reauth(self, dict(entry_data))
+
 
 class EnergyMetersOptionsFlow(OptionsFlowWithReload):
     """The entry kind's options (for meters: the update policy)."""
@@ -127,9 +134,7 @@ class EnergyMetersOptionsFlow(OptionsFlowWithReload):
         schema = kind_of(self.config_entry).options_schema
         assert schema is not None  # async_supports_options_flow
         if user_input is not None:
-            return self.async_create_entry(
-                data={key: int(value) for key, value in user_input.items()}
-            )
+            return self.async_create_entry(data=user_input)
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(

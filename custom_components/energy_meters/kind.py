@@ -67,6 +67,10 @@ class KindFlowHost(ConfigFlow):
         """Return the entry being reconfigured."""
         return self._get_reconfigure_entry()
 
+    def reauth_entry(self) -> EnergyMetersConfigEntry:
+        """Return the entry whose credentials are being renewed."""
+        return self._get_reauth_entry()
+
 
 type StepHandler = Callable[[KindFlowHost, dict[str, Any] | None], Awaitable[ConfigFlowResult]]
 type UsbHandler = Callable[[KindFlowHost, str], Awaitable[ConfigFlowResult]]
@@ -80,8 +84,13 @@ class MeterKind:
     """Config-entry ``kind`` value and menu option (never changes: entries store it)."""
     create_hub: Callable[[HomeAssistant, EnergyMetersConfigEntry], Hub]
     steps: Mapping[str, StepHandler]
-    """Config-flow steps by step id; the one named ``key`` is the menu entry."""
+    """
+    Config-flow steps by step id; the one named ``key`` is the menu entry. Step ids are
+    global to the flow: prefix any other with the kind key (``fritzbox_confirm``).
+    """
     reconfigure: StepHandler | None = None
+    reauth: StepHandler | None = None
+    """Called with the entry data when the hub raised ConfigEntryAuthFailed."""
     usb: UsbHandler | None = None
     usb_matchers: tuple[Mapping[str, str], ...] = ()
     """USB matchers (as in the manifest) that route a discovery to this kind."""

@@ -21,7 +21,7 @@ from custom_components.energy_meters.const import CONF_KIND, DOMAIN
 from custom_components.energy_meters.coordinator import MeterCoordinator, MeterData
 from custom_components.energy_meters.counters import CounterGuards
 from custom_components.energy_meters.descriptions import MeterSensorEntityDescription
-from custom_components.energy_meters.hub import EnergyMetersConfigEntry, Hub
+from custom_components.energy_meters.hub import Hub
 from custom_components.energy_meters.kind import KindFlowHost, MeterKind
 
 TEST_KIND: Final = "test_hub"
@@ -123,6 +123,20 @@ class TestMeterSubentryFlow(ConfigSubentryFlow):
         )
 
 
+async def _reauth(flow: KindFlowHost, entry_data: dict[str, Any] | None) -> ConfigFlowResult:
+    return await _reauth_confirm(flow, None)
+
+
+async def _reauth_confirm(
+    flow: KindFlowHost, user_input: dict[str, Any] | None
+) -> ConfigFlowResult:
+    if user_input is None:
+        return flow.async_show_form(
+            step_id="test_hub_reauth_confirm", data_schema=vol.Schema({vol.Required("token"): str})
+        )
+    return flow.async_update_reload_and_abort(flow.reauth_entry(), data_updates=user_input)
+
+
 async def _create_hub(flow: KindFlowHost, user_input: dict[str, Any] | None) -> ConfigFlowResult:
     return flow.async_create_entry(title="Test hub", data={CONF_KIND: TEST_KIND})
 
@@ -139,7 +153,8 @@ VOLUME: Final = MeterSensorEntityDescription(
 TEST_HUB: Final = MeterKind(
     key=TEST_KIND,
     create_hub=TestHub,
-    steps={TEST_KIND: _create_hub},
+    steps={TEST_KIND: _create_hub, "test_hub_reauth_confirm": _reauth_confirm},
+    reauth=_reauth,
     subentry_flows={SUBENTRY_TYPE: TestMeterSubentryFlow},
     sensors=(VOLUME,),
     redact=frozenset({CONF_METER_ID}),
