@@ -10,6 +10,7 @@ account, and add config entries through our own config flow over
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 import json
@@ -24,6 +25,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import aiohttp
 from homeassistant.components.onboarding import STORAGE_KEY, STORAGE_VERSION
 from homeassistant.components.onboarding.const import STEP_USER, STEPS
 
@@ -58,17 +60,27 @@ logger:
 
 
 def prepare_config(
-    config_dir: Path, *, components: Iterable[str], http_port: int | None = None
+    config_dir: Path,
+    *,
+    components: Iterable[str],
+    http_port: int | None = None,
+    extra_integrations: Iterable[Path] = (),
 ) -> None:
-    """Write configuration.yaml (only if missing) and link the integration in."""
+    """
+    Write configuration.yaml (only if missing) and link the integration in.
+
+    ``extra_integrations`` are more custom integration folders to link (tests use
+    a test-only kind); list their domains in ``components`` to load them.
+    """
     config_dir.mkdir(parents=True, exist_ok=True)
     custom = config_dir / "custom_components"
     custom.mkdir(exist_ok=True)
-    link = custom / "energy_meters"
-    if (link.is_symlink() or link.exists()) and link.resolve() != INTEGRATION:
-        link.unlink()
-    if not link.exists():
-        link.symlink_to(INTEGRATION, target_is_directory=True)
+    for source in (INTEGRATION, *extra_integrations):
+        link = custom / source.name
+        if (link.is_symlink() or link.exists()) and link.resolve() != source.resolve():
+            link.unlink()
+        if not link.exists():
+            link.symlink_to(source.resolve(), target_is_directory=True)
     config_file = config_dir / "configuration.yaml"
     if config_file.exists():
         return
@@ -111,6 +123,8 @@ def start_hass(config_dir: Path, *, log_file: Path | None = None) -> subprocess.
         stdout=out or None,
         stderr=subprocess.STDOUT if out else None,
         start_new_session=True,
+        # not the repository: its own custom_components/ would shadow the config's
+        cwd=config_dir,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
@@ -277,6 +291,56 @@ class HassClient:
                 "POST", f"/api/config/config_entries/flow/{result['flow_id']}", answer, timeout=60
             )
         return result
+
+    def run_subentry_flow(
+        self,
+        entry_id: str,
+        subentry_type: str,
+        steps: Iterable[Mapping[str, Any]],
+        *,
+        subentry_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Start a config subentry flow (add, or reconfigure ``subentry_id``) and answer it."""
+        body: dict[str, Any] = {"handler": [entry_id, subentry_type]}
+        if subentry_id is not None:
+            body["subentry_id"] = subentry_id
+        result: dict[str, Any] = self.request(
+            "POST", "/api/config/config_entries/subentries/flow", body
+        )
+        for answer in steps:
+            if result.get("type") != "form":
+                break
+            result = self.request(
+                "POST",
+                f"/api/config/config_entries/subentries/flow/{result['flow_id']}",
+                answer,
+                timeout=60,
+            )
+        return result
+
+    def websocket(self, message: Mapping[str, Any], timeout: float = 30.0) -> Any:
+        """Send one websocket command (``{"type": ...}``) and return its result."""
+        return asyncio.run(self._websocket(dict(message), timeout))
+
+    async def _websocket(self, message: dict[str, Any], seconds: float) -> Any:
+        url = self.base_url.replace("http://", "ws://", 1) + "/api/websocket"
+        async with (
+            asyncio.timeout(seconds),
+            aiohttp.ClientSession() as session,
+            session.ws_connect(url) as ws,
+        ):
+            await ws.receive_json()  # auth_required
+            await ws.send_json({"type": "auth", "access_token": self.token})
+            auth = await ws.receive_json()
+            if auth.get("type") != "auth_ok":
+                raise HassError(f"websocket auth failed: {auth}")
+            await ws.send_json({"id": 1, **message})
+            while True:
+                reply = await ws.receive_json()
+                if reply.get("id") == 1 and reply.get("type") == "result":
+                    if not reply.get("success"):
+                        raise HassError(f"{message['type']}: {reply.get('error')}")
+                    return reply.get("result")
 
     def states(self) -> list[dict[str, Any]]:
         """All entity states."""

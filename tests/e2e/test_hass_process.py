@@ -61,11 +61,56 @@ def _wait_for_live_linky(client: HassClient) -> dict[str, str]:
     return live
 
 
+TEST_KIND_INTEGRATION = Path(__file__).parent / "energy_meters_testkind"
+
+
+def _wait_for_state(client: HassClient, entity_id: str, value: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(s["entity_id"] == entity_id and s["state"] == value for s in client.states()):
+            return True
+        time.sleep(0.5)
+    print([s for s in client.states() if s["entity_id"] == entity_id])
+    return False
+
+
+def _add_and_reconfigure_a_declared_meter(client: HassClient) -> None:
+    """Add a meter as a config subentry over REST, see it live, then reconfigure it."""
+    (hub,) = [entry for entry in client.entries() if entry["title"] == "Test hub"]
+    assert hub["supported_subentry_types"] == {"test_meter": {"supports_reconfigure": True}}, hub
+    added = client.run_subentry_flow(
+        hub["entry_id"], "test_meter", [{"meter_id": "E2E1", "name": "Garden water"}]
+    )
+    assert added["type"] == "create_entry", added
+    # polled every 5 s; the first reading waits for a confirming second one
+    assert _wait_for_state(client, "sensor.garden_water_volume", "1.0", timeout=30)
+    again = client.run_subentry_flow(hub["entry_id"], "test_meter", [{"meter_id": "E2E1"}])
+    assert again == {**again, "type": "abort", "reason": "already_configured"}
+    subentry_id = _subentry_id(client, hub["entry_id"])
+    changed = client.run_subentry_flow(
+        hub["entry_id"], "test_meter", [{"reading": 2.0}], subentry_id=subentry_id
+    )
+    assert changed == {**changed, "type": "abort", "reason": "reconfigure_successful"}
+    assert _wait_for_state(client, "sensor.garden_water_volume", "2.0", timeout=30)
+
+
+def _subentry_id(client: HassClient, entry_id: str) -> str:
+    """The id of the entry's only subentry (websocket: there is no REST listing)."""
+    (subentry,) = client.websocket({"type": "config_entries/subentries/list", "entry_id": entry_id})
+    assert subentry["title"] == "Garden water", subentry
+    return str(subentry["subentry_id"])
+
+
 def test_config_flow_over_rest_creates_live_entities(tmp_path: Path, tic_pty: Path) -> None:
     """Onboard, add the simulated Linky through the flow API, see a live sensor."""
     config_dir = tmp_path / "config"
     port = _free_port()
-    prepare_config(config_dir, components=("api", "config", "onboarding"), http_port=port)
+    prepare_config(
+        config_dir,
+        components=("api", "config", "onboarding", "energy_meters_testkind"),
+        http_port=port,
+        extra_integrations=(TEST_KIND_INTEGRATION,),
+    )
     log = tmp_path / "hass.log"
     hass = start_hass(config_dir, log_file=log)
     try:
@@ -87,7 +132,10 @@ def test_config_flow_over_rest_creates_live_entities(tmp_path: Path, tic_pty: Pa
         again = client.run_flow(
             "energy_meters", [{"next_step_id": "linky"}, {"device": str(tic_pty)}]
         )
-        assert again == {**again, "type": "abort", "reason": "already_configured"}
+        assert again == {**again, "type": "abort", "reason": "port_already_used"}
+
+        # a hub whose meters are config subentries, driven over the subentry REST API
+        _add_and_reconfigure_a_declared_meter(client)
 
         # restart: the dev account logs in (onboarding is over) and the meter comes back
         stop_process(hass)
@@ -95,8 +143,11 @@ def test_config_flow_over_rest_creates_live_entities(tmp_path: Path, tic_pty: Pa
         client = HassClient(f"http://127.0.0.1:{port}")
         client.wait_until_up(timeout=120, proc=hass)
         client.onboard_or_login(config_dir / ".onboarded")
-        assert len(client.entries()) == 1
+        assert sorted(entry["title"] for entry in client.entries())[0].startswith("Linky ")
+        assert len(client.entries()) == 2  # the Linky and the test hub
         assert float(_wait_for_live_linky(client)["energy"]) > 0
+        # the declared meter is back at once: its guard was restored, no second reading needed
+        assert _wait_for_state(client, "sensor.garden_water_volume", "2.0", timeout=5)
 
         ours = [
             line

@@ -23,6 +23,7 @@ from custom_components.energy_meters.counters import CounterGuards
 from custom_components.energy_meters.descriptions import MeterSensorEntityDescription
 from custom_components.energy_meters.hub import Hub
 from custom_components.energy_meters.kind import KindFlowHost, MeterKind
+from custom_components.energy_meters.update_policy import Cadence
 
 TEST_KIND: Final = "test_hub"
 SUBENTRY_TYPE: Final = "test_meter"
@@ -148,6 +149,7 @@ VOLUME: Final = MeterSensorEntityDescription(
     state_class=SensorStateClass.TOTAL_INCREASING,
     native_unit_of_measurement=UnitOfVolume.CUBIC_METERS,
     value_fn=lambda data: data.volume,
+    cadence=Cadence.ALARM,  # written at once: the end-to-end test reads it back
 )
 
 TEST_HUB: Final = MeterKind(
