@@ -41,19 +41,30 @@ def _tic(profile: str, port: int) -> list[str]:
 
 
 DEV_METERS: tuple[DevMeter, ...] = (
+    # Device names make the entity IDs the README's examples use:
+    # sensor.linky_tempo_colour_tomorrow, binary_sensor.linky_reference_power_exceeded…
     DevMeter(
-        name="Linky standard, single-phase",
-        command=_tic("standard-mono", 7101),
-        flow_steps=({"next_step_id": "linky"}, {"device": "socket://127.0.0.1:7101"}),
+        name="Linky standard, single-phase, Tempo",
+        command=_tic("standard-tempo", 7101),
+        flow_steps=(
+            {"next_step_id": "linky"},
+            {"device": "socket://127.0.0.1:7101", "name": "Linky"},
+        ),
     ),
     DevMeter(
         name="Linky historique, Tempo",
         command=_tic("historic-mono-tempo", 7102),
-        flow_steps=({"next_step_id": "linky"}, {"device": "socket://127.0.0.1:7102"}),
+        flow_steps=(
+            {"next_step_id": "linky"},
+            {"device": "socket://127.0.0.1:7102", "name": "Linky historique"},
+        ),
     ),
     DevMeter(
         name="Linky standard, three-phase producer",
         command=_tic("standard-tri-producer", 7103),
-        flow_steps=({"next_step_id": "linky"}, {"device": "socket://127.0.0.1:7103"}),
+        flow_steps=(
+            {"next_step_id": "linky"},
+            {"device": "socket://127.0.0.1:7103", "name": "Linky producer"},
+        ),
     ),
 )

@@ -58,7 +58,10 @@ def _add_missing_entries(client: HassClient) -> None:
         kind = result.get("type")
         if kind == "create_entry":
             _say(f"added {meter.name}: {result.get('title')}")
-        elif kind == "abort" and result.get("reason") == "already_configured":
+        elif kind == "abort" and result.get("reason") in (
+            "already_configured",
+            "port_already_used",
+        ):
             _say(f"{meter.name}: already configured")
         else:
             _say(f"could not add {meter.name}: {result}")
