@@ -85,12 +85,13 @@ class CounterGuards:
     ) -> tuple[float | None, bool]:
         """Judge one reading; return (value to publish, whether it was rejected)."""
         guard = self.guard(key, max_rate)
-        before = guard.snapshot()
-        verdict = guard.check(value, now)
+        before, rejected_before = guard.snapshot(), guard.rejected
+        guard.check(value, now)
         if self._store is not None and guard.snapshot() != before:
             self._saved()[key] = guard.snapshot()
             self._store.schedule_save()
-        return guard.value, verdict.rejected
+        # counts this reading, and a held candidate this reading contradicted
+        return guard.value, guard.rejected > rejected_before
 
     def _saved(self) -> dict[str, dict[str, Any]]:
         if self._store is None:
