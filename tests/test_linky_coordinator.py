@@ -329,3 +329,33 @@ async def test_non_numeric_counter_is_a_rejected_reading(
     await wait_until(lambda: coordinator.data.values["SINSTS"] == 999)
     assert coordinator.data.values["EAST"] == 3519702
     assert coordinator.link.rejected_readings == before + 1
+
+
+async def test_guard_is_restored_after_a_restart(
+    hass: HomeAssistant, links: Links, entity_registry: er.EntityRegistry
+) -> None:
+    """After a reload the first frame is judged against the saved history: no new baseline."""
+    ticks = itertools.count(1_700_000_000.0, 1.0)
+    with patch(f"{PUSH}.now", lambda _self: next(ticks)):
+        entry = _entry(**{CONF_COUNTER_INTERVAL: 0, CONF_POWER_INTERVAL: 0})
+        link = await _setup(hass, links, entry, standard_frame(east=5000))
+        link.push(standard_frame(east=5000))
+        await wait_until(lambda: _coordinator(entry).data.values["EAST"] == 5000)
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+        async def _feed() -> None:
+            await wait_until(lambda: len(links) == 2)
+            links[-1].push(standard_frame(east=5000))  # the same index: accepted at once
+
+        feeder = hass.async_create_task(_feed())
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await feeder
+        await hass.async_block_till_done()
+        coordinator = _coordinator(entry)
+        assert coordinator.data.values["EAST"] == 5000  # no waiting for a second frame
+        assert float(_state(hass, entity_registry, "east") or "nan") == 5.0
+        links[-1].push(standard_frame(east=4000))  # a glitch right after the restart
+        links[-1].push(standard_frame(east=5001))
+        links[-1].push(standard_frame(east=5002))
+        await wait_until(lambda: coordinator.data.values["EAST"] == 5001)
+        assert coordinator.link.rejected_readings >= 3
