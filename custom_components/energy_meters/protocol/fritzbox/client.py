@@ -103,7 +103,7 @@ class AhaClient:
         self._username = username
         self._password = password
         self._ssl = verify_ssl
-        self._clock = clock
+        self.clock = clock
         self._check_after = check_after
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._sid: str | None = None
@@ -162,18 +162,18 @@ class AhaClient:
             await self._logout_sid(result.sid)
             raise AhaRightsError("the account has no Smart Home right")
         self._sid = result.sid
-        self._used = self._clock()
+        self._used = self.clock()
         return result.sid
 
     async def _ensure_sid(self) -> tuple[str, bool]:
         """Return a SID known to be valid, and whether it was just obtained."""
-        if self._sid is not None and self._clock() - self._used <= self._check_after:
+        if self._sid is not None and self.clock() - self._used <= self._check_after:
             return self._sid, False
         if self._sid is not None:
             self.checks += 1
             info = await self._session_info({"sid": self._sid})
             if info.valid and info.sid == self._sid:
-                self._used = self._clock()
+                self._used = self.clock()
                 return self._sid, False
             self._sid = None
             self.relogins += 1
@@ -215,7 +215,7 @@ class AhaClient:
                     continue
                 if status != 200:
                     raise AhaResponseError(f"{switchcmd}: HTTP {status}")
-                self._used = self._clock()
+                self._used = self.clock()
                 return text
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -1,0 +1,106 @@
+"""A FRITZ!Box hub: the box is a device; its plugs, thermostats and contacts sit behind it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import UpdateFailed
+
+from ..const import DOMAIN
+from ..coordinator import translated_failure
+from ..hub import EnergyMetersConfigEntry, Hub
+from ..protocol.fritzbox.client import AhaClient
+from .coordinator import FritzboxPoller, FritzDeviceCoordinator
+
+
+class FritzboxHub(Hub):
+    """One box, one session, one coordinator per AIN."""
+
+    def __init__(self, hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> None:
+        """Create the client on Home Assistant's shared HTTP session."""
+        super().__init__(hass, entry)
+        verify = bool(entry.data.get(CONF_VERIFY_SSL, False))
+        self.client = AhaClient(
+            async_get_clientsession(hass, verify_ssl=verify),
+            entry.data[CONF_HOST],
+            entry.data[CONF_USERNAME],
+            entry.data[CONF_PASSWORD],
+            verify_ssl=verify,
+        )
+        self.poller = FritzboxPoller(hass, entry, self.client)
+        #: the devices the box lists now, and those it stopped listing (unavailable,
+        #: removable by the user); ``coordinators`` holds the listed ones
+        self.listed: dict[str, FritzDeviceCoordinator] = {}
+        self.gone: dict[str, FritzDeviceCoordinator] = {}
+
+    def hub_device_info(self) -> DeviceInfo:
+        """Describe the box itself."""
+        return DeviceInfo(
+            identifiers={(DOMAIN, f"fritzbox_{self.entry.unique_id or self.entry.entry_id}")},
+            name=self.entry.title,
+            manufacturer="AVM",
+            model="FRITZ!Box",
+            configuration_url=str(self.client.url),
+        )
+
+    async def async_setup_devices(self) -> None:
+        """Log in, read the device list once, then follow every poll."""
+        await self.poller.async_config_entry_first_refresh()
+        self._sync()
+        self.entry.async_on_unload(self.poller.async_add_listener(self._sync))
+
+    async def _refresh_box(self) -> None:
+        await self.poller.async_refresh()
+
+    @callback
+    def _sync(self) -> None:
+        """Hand each device its part of the poll; add new devices, retire gone ones."""
+        if not self.poller.last_update_success:
+            err = self.poller.last_exception
+            failure = (
+                err
+                if isinstance(err, UpdateFailed)
+                else translated_failure("fritzbox_cannot_connect", error=str(err))
+            )
+            for coordinator in self.listed.values():
+                coordinator.async_set_unavailable(failure)
+            return
+        devices = self.poller.data
+        for key, device in devices.items():
+            if key in self.listed:
+                self.listed[key].publish(device)
+            elif key in self.gone:
+                coordinator = self.listed[key] = self.coordinators[key] = self.gone.pop(key)
+                coordinator.publish(device)  # back: its entities still exist
+            else:
+                coordinator = FritzDeviceCoordinator(
+                    self.hass, self.entry, device, self.counters.guards_for(key), self._refresh_box
+                )
+                coordinator.publish(device)
+                self.listed[key] = coordinator
+                self.add_coordinator(coordinator)
+        for key in [key for key in self.listed if key not in devices]:
+            gone = self.gone[key] = self.listed.pop(key)
+            del self.coordinators[key]
+            gone.async_set_unavailable(
+                translated_failure("fritzbox_device_gone", name=gone.device.name)
+            )
+
+    async def async_shutdown(self) -> None:
+        """Save the guards and end the session on the box."""
+        await super().async_shutdown()
+        await self.client.logout()
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Session counters and the devices the box no longer lists (never the SID)."""
+        return {
+            "session": self.client.diagnostics(),
+            "poll_interval": self.poller.update_interval.total_seconds()
+            if self.poller.update_interval
+            else None,
+            "gone": sorted(self.gone),
+        }
