@@ -67,4 +67,28 @@ DEV_METERS: tuple[DevMeter, ...] = (
             {"device": "socket://127.0.0.1:7103", "name": "Linky producer"},
         ),
     ),
+    DevMeter(
+        name="FRITZ!Box (fake): plugs, thermostat, contact",
+        command=[
+            sys.executable,
+            "-m",
+            "simulators.fritzbox",
+            "--listen",
+            "127.0.0.1:7201",
+            "--username",
+            "dev",
+            "--password",
+            "dev-fritz",
+        ],
+        flow_steps=(
+            {"next_step_id": "fritzbox"},
+            {
+                "host": "http://127.0.0.1:7201",
+                "username": "dev",
+                "password": "dev-fritz",
+                "verify_ssl": False,
+            },
+        ),
+        title_contains="FRITZ!Box",
+    ),
 )

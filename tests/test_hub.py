@@ -213,3 +213,35 @@ async def test_reauth_of_a_kind_without_credentials_aborts(hass: HomeAssistant) 
     result = await entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "not_supported"
+
+
+async def test_entry_changes_that_declare_nothing_do_not_reload(hass: HomeAssistant) -> None:
+    entry = _hub_entry("A1")
+    await _setup(hass, entry)
+    hub = entry.runtime_data
+    hass.config_entries.async_update_entry(entry, title="Renamed hub")
+    await hass.async_block_till_done()
+    assert entry.runtime_data is hub  # same hub: no reload
+
+
+async def test_removing_the_entry_forgets_its_counter_guards(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    entry = _hub_entry("A1")
+    await _setup(hass, entry)
+    await entry.runtime_data.coordinators["test_A1"].async_refresh()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    key = f"{DOMAIN}.{entry.entry_id}.counters"
+    assert hass_storage[key]["data"]["test_A1"]["volume"]["value"] == 12.5
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
+
+
+def test_guards_without_a_store_still_judge() -> None:
+    from custom_components.energy_meters.counters import CounterGuards
+
+    guards = CounterGuards("meter")
+    assert guards.check("index", 10.0, 1.0, 100.0) == (None, False)  # waits for confirmation
+    assert guards.check("index", 10.0, 1.0, 101.0) == (10.0, False)
+    assert guards.check("index", 5.0, 1.0, 102.0) == (10.0, True)

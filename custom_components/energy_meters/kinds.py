@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from .const import CONF_KIND
+from .fritzbox.kind import FRITZBOX
 from .kind import MeterKind
 from .linky.kind import LINKY
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
     from homeassistant.config_entries import ConfigEntry
 
-_KINDS: dict[str, MeterKind] = {kind.key: kind for kind in (LINKY,)}
+_KINDS: dict[str, MeterKind] = {kind.key: kind for kind in (LINKY, FRITZBOX)}
 KINDS: Final[Mapping[str, MeterKind]] = MappingProxyType(_KINDS)
 
 
