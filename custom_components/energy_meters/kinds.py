@@ -15,13 +15,14 @@ from .const import CONF_KIND
 from .fritzbox.kind import FRITZBOX
 from .kind import MeterKind
 from .linky.kind import LINKY
+from .wmbus.kind import WMBUS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from homeassistant.config_entries import ConfigEntry
 
-_KINDS: dict[str, MeterKind] = {kind.key: kind for kind in (LINKY, FRITZBOX)}
+_KINDS: dict[str, MeterKind] = {kind.key: kind for kind in (LINKY, WMBUS, FRITZBOX)}
 KINDS: Final[Mapping[str, MeterKind]] = MappingProxyType(_KINDS)
 
 

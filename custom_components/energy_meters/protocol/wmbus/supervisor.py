@@ -201,9 +201,9 @@ class Supervisor:
                 if ended.reason is not ExitReason.SPAWN_FAILED and self._delivered:
                     attempt = 0
                 LOGGER.debug("wmbusmeters run ended: %s", ended)
-                self._on_ended(ended)
-                self.state = State.RESTARTING
                 self.restarts += 1
+                self.state = State.RESTARTING
+                self._on_ended(ended)
                 delay = self.backoff[min(attempt, len(self.backoff) - 1)] if self.backoff else 0.0
                 attempt += 1
                 if self._skip_backoff:
