@@ -113,7 +113,11 @@ async def test_new_gone_and_returning_devices(
     assert gone is not None and current is not None
     assert await async_remove_config_entry_device(hass, entry, gone)
     assert not await async_remove_config_entry_device(hass, entry, current)
-    box.box.devices[fridge.ain] = fridge
+    # what HA does once the integration agreed: the device and its entities go
+    device_registry.async_remove_device(gone.id)
+    await hass.async_block_till_done()
+    assert entity_registry.async_get_entity_id("sensor", DOMAIN, "087610000434_power") is None
+    box.box.devices[fridge.ain] = fridge  # it comes back: a new device with new entities
     await _poll(hass, entry)
     assert float(_state(hass, entity_registry, "sensor", "087610000434_power")) == 85.0
 

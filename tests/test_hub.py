@@ -245,3 +245,13 @@ def test_guards_without_a_store_still_judge() -> None:
     assert guards.check("index", 10.0, 1.0, 100.0) == (None, False)  # waits for confirmation
     assert guards.check("index", 10.0, 1.0, 101.0) == (10.0, False)
     assert guards.check("index", 5.0, 1.0, 102.0) == (10.0, True)
+
+
+async def test_changed_options_reload_the_entry(hass: HomeAssistant) -> None:
+    entry = _hub_entry("A1")
+    await _setup(hass, entry)
+    hub = entry.runtime_data
+    hass.config_entries.async_update_entry(entry, options={"counter_interval": 60})
+    await hass.async_block_till_done()
+    assert entry.runtime_data is not hub
+    assert entry.runtime_data.coordinators["test_A1"].policy.slow_interval == 60

@@ -22,14 +22,12 @@ PLATFORMS: Final = ("binary_sensor", "sensor")
 async def async_setup_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> bool:
     """Set up one hub (a port, a process, a box) and the devices behind it."""
     kinds = await hass.async_add_import_executor_job(importlib.import_module, f"{__name__}.kinds")
-    kind = kinds.kind_of(entry)
-    hub = kind.create_hub(hass, entry)
+    hub = kinds.kind_of(entry).create_hub(hass, entry)
     await hub.async_setup()
     entry.runtime_data = hub
     await hub.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    if kind.subentry_flows:
-        entry.async_on_unload(entry.add_update_listener(_async_reload_on_new_devices))
+    entry.async_on_unload(entry.add_update_listener(_async_reload_on_change))
     return True
 
 
@@ -37,9 +35,10 @@ def _declared(entry: EnergyMetersConfigEntry) -> dict[str, dict[str, object]]:
     return {sub_id: dict(sub.data) for sub_id, sub in entry.subentries.items()}
 
 
-async def _async_reload_on_new_devices(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> None:
-    """Reload when the user added, changed or removed a declared device (a subentry)."""
-    if _declared(entry) != entry.runtime_data.declared:
+async def _async_reload_on_change(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> None:
+    """Reload when the options or the declared devices (subentries) changed, not on a rename."""
+    hub = entry.runtime_data
+    if _declared(entry) != hub.declared or dict(entry.options) != hub.options:
         await hass.config_entries.async_reload(entry.entry_id)
 
 
@@ -61,7 +60,11 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: EnergyMetersConfigEntry, device: DeviceEntry
 ) -> bool:
     """Let the user remove a device the hub no longer serves (a meter that is gone)."""
-    return not entry.runtime_data.serves_device(device)
+    hub = entry.runtime_data
+    if hub.serves_device(device):
+        return False
+    hub.async_device_removed(device)  # if it comes back, it is a new device with new entities
+    return True
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> bool:

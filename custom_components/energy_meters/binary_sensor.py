@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
@@ -43,10 +44,17 @@ class MeterBinarySensor(EnergyMetersEntity, BinarySensorEntity):
         self.cadence = description.cadence
 
     def snapshot(self) -> tuple[Any, Any]:
-        """Value that a write would publish."""
-        return (self.is_on, None)
+        """Value and attributes that a write would publish."""
+        return (self.is_on, self.extra_state_attributes)
 
     @property
     def is_on(self) -> bool | None:
         """Current flag."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Extra attributes (e.g. the measured value and the threshold of an anomaly)."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.coordinator.data)

@@ -20,7 +20,6 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     ConfigSubentryFlow,
     OptionsFlow,
-    OptionsFlowWithReload,
 )
 from homeassistant.core import callback
 from homeassistant.helpers.service_info.usb import UsbServiceInfo
@@ -126,8 +125,8 @@ class EnergyMetersConfigFlow(KindFlowHost, domain=DOMAIN):
         return await kind.reauth(self, dict(entry_data))
 
 
-class EnergyMetersOptionsFlow(OptionsFlowWithReload):
-    """The entry kind's options (for meters: the update policy)."""
+class EnergyMetersOptionsFlow(OptionsFlow):
+    """The entry kind's options (for meters: the update policy); a change reloads the entry."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Single options step; it says which meter it configures."""

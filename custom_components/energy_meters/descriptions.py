@@ -44,6 +44,7 @@ class MeterBinarySensorEntityDescription(BinarySensorEntityDescription):
 
     value_fn: Callable[[Any], bool | None]
     exists_fn: Callable[[Any], bool] = always_exists
+    attributes_fn: Callable[[Any], Mapping[str, Any] | None] | None = None
     cadence: Cadence = Cadence.SLOW
 
 

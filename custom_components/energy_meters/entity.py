@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 import time
 from typing import Any, Protocol
 
@@ -76,10 +76,14 @@ class MeterEntityDescription(Protocol):
         """Tell from the coordinator data whether the meter has this value."""
 
 
+type Descriptions[DescT] = Sequence[DescT] | Callable[[Any], Iterable[DescT]]
+"""A fixed catalogue, or a function of a device's data (codes or fields only known at run time)."""
+
+
 @callback
 def async_add_dynamic_entities[DescT: MeterEntityDescription](
     coordinator: MeterCoordinator[Any],
-    descriptions: Sequence[DescT],
+    descriptions: Descriptions[DescT],
     factory: Callable[[MeterCoordinator[Any], DescT], Entity],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
@@ -97,7 +101,8 @@ def async_add_dynamic_entities[DescT: MeterEntityDescription](
         data = coordinator.data
         if data is None:
             return
-        new = [d for d in descriptions if d.key not in added and d.exists_fn(data)]
+        candidates = descriptions(data) if callable(descriptions) else descriptions
+        new = [d for d in candidates if d.key not in added and d.exists_fn(data)]
         if not new:
             return
         added.update(d.key for d in new)
@@ -113,7 +118,7 @@ def async_add_dynamic_entities[DescT: MeterEntityDescription](
 @callback
 def async_add_hub_entities[DescT: MeterEntityDescription](
     hub: Hub,
-    descriptions: Sequence[DescT],
+    descriptions: Descriptions[DescT],
     factory: Callable[[MeterCoordinator[Any], DescT], Entity],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:

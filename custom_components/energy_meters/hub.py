@@ -41,6 +41,8 @@ class Hub(ABC):
         self._listeners: list[DeviceListener] = []
         #: the subentries (devices the user declared) this hub was set up with
         self.declared = {sub_id: dict(sub.data) for sub_id, sub in entry.subentries.items()}
+        #: the options this hub was set up with (a change reloads the entry)
+        self.options = dict(entry.options)
 
     # --- what each kind provides -------------------------------------------------
     def hub_device_info(self) -> DeviceInfo | None:
@@ -94,6 +96,10 @@ class Hub(ABC):
             self._listeners.remove(listener)
 
         return _remove
+
+    @callback  # noqa: B027 - an optional hook, empty by default
+    def async_device_removed(self, device: dr.DeviceEntry) -> None:
+        """Forget a device the user deleted (hubs that remember gone devices override)."""
 
     def serves_device(self, device: dr.DeviceEntry) -> bool:
         """Tell whether ``device`` is the hub's own or one of its current meters."""

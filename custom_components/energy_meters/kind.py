@@ -19,6 +19,7 @@ from homeassistant.data_entry_flow import AbortFlow
 import probatio as vol  # HA 2026 ships probatio; `import voluptuous` resolves to its shim
 
 from .descriptions import MeterBinarySensorEntityDescription, MeterSensorEntityDescription
+from .entity import Descriptions
 from .hub import EnergyMetersConfigEntry, Hub
 
 
@@ -96,8 +97,9 @@ class MeterKind:
     """USB matchers (as in the manifest) that route a discovery to this kind."""
     options_schema: vol.Schema | None = None
     subentry_flows: Mapping[str, type[ConfigSubentryFlow]] = field(default_factory=dict)
-    sensors: tuple[MeterSensorEntityDescription, ...] = ()
-    binary_sensors: tuple[MeterBinarySensorEntityDescription, ...] = ()
+    sensors: Descriptions[MeterSensorEntityDescription] = ()
+    """The catalogue, or a function of a device's data giving its descriptions."""
+    binary_sensors: Descriptions[MeterBinarySensorEntityDescription] = ()
     redact: frozenset[str] = frozenset()
     """Keys redacted from diagnostics, under any nesting (secrets, serials, PRM)."""
     retired_value_keys: frozenset[str] = frozenset()

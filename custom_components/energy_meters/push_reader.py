@@ -48,6 +48,8 @@ class PushCoordinator[DataT: MeterData](MeterCoordinator[DataT]):
 
     backoff: tuple[float, ...] = BACKOFF
     first_data_timeout: float = FIRST_DATA_TIMEOUT
+    #: translation key (``exceptions``) of "nothing valid arrived", with a ``{port}``
+    no_data_key: str = "no_data"
 
     def __init__(self, *args: Any, port: str, **kwargs: Any) -> None:
         """Remember the port; the link opens at the first refresh."""
@@ -120,7 +122,7 @@ class PushCoordinator[DataT: MeterData](MeterCoordinator[DataT]):
             await self._close()
             raise
         await self._close()
-        raise translated_failure("no_data", port=self.port)
+        raise translated_failure(self.no_data_key, port=self.port)
 
     async def async_start(self) -> None:
         """Start the reader as a config-entry background task."""
@@ -153,7 +155,7 @@ class PushCoordinator[DataT: MeterData](MeterCoordinator[DataT]):
                 attempt = 0
                 self.async_set_updated_data(data)
             if self._is_stale():
-                self.async_set_unavailable(translated_failure("no_data", port=self.port))
+                self.async_set_unavailable(translated_failure(self.no_data_key, port=self.port))
 
     def _is_stale(self) -> bool:
         return (

@@ -6,6 +6,7 @@ from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import UpdateFailed
@@ -89,6 +90,16 @@ class FritzboxHub(Hub):
             gone.async_set_unavailable(
                 translated_failure("fritzbox_device_gone", name=gone.device.name)
             )
+
+    @callback
+    def async_device_removed(self, device: dr.DeviceEntry) -> None:
+        """Forget a gone device the user deleted: if the box lists it again, it starts afresh."""
+        for key in [
+            key
+            for key, coordinator in self.gone.items()
+            if device.identifiers & coordinator.device_info.get("identifiers", set())
+        ]:
+            del self.gone[key]
 
     async def async_shutdown(self) -> None:
         """Save the guards and end the session on the box."""
