@@ -438,3 +438,32 @@ async def test_flow_probes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         await flow.check_binary(str(garbage))
     monkeypatch.setattr(flow, "PROBE_TIMEOUT", 0.1)
     assert await flow._run(_fake(tmp_path, "exec sleep 30\n")) == (-1, "")
+
+
+async def test_options_flow_changes_the_rates_and_reloads(
+    hass: HomeAssistant, clock: Clock
+) -> None:
+    entry = _entry(_meter("iperl_plain"))
+    hub = await _setup(hass, entry)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["description_placeholders"] == {"title": entry.title}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "counter_interval": 30,
+            "power_interval": 5,
+            "max_water_flow": 2.5,
+            "max_gas_flow": 10,
+            "max_heat_power": 50,
+            "max_electric_power": 50,
+            "silence_minutes": 0,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.runtime_data is not hub  # reloaded with the new options
+    assert entry.runtime_data.meters["33225544"].max_rate("total_m3", "water") == pytest.approx(
+        2.5 / 3600
+    )
+    assert await hass.config_entries.async_unload(entry.entry_id)

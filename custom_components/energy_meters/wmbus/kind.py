@@ -54,10 +54,7 @@ WMBUS: Final = MeterKind(
     key=KIND,
     create_hub=WmbusHub,
     steps={KIND: async_step_wmbus},
-    # OPTIONS_SCHEMA is not offered yet: the shared options flow reloads with
-    # OptionsFlowWithReload, which HA refuses for entries that also have the
-    # subentry update listener (__init__.py); the coordinators read the options.
-    options_schema=None,
+    options_schema=OPTIONS_SCHEMA,
     subentry_flows={SUBENTRY_TYPE: WmbusMeterSubentryFlow},
     sensors=SENSORS,
     binary_sensors=BINARY_SENSORS,
