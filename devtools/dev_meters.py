@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 import sys
+import tempfile
 from typing import Any
 
 
@@ -26,6 +28,11 @@ class DevMeter:
     flow_steps: Sequence[Mapping[str, Any]]
     title_contains: str = ""  # how to recognise its config entry on later starts
     env: Mapping[str, str] = field(default_factory=dict)
+    #: devices declared once the entry exists: (subentry type, answers of its flow)
+    subentries: Sequence[tuple[str, Mapping[str, Any]]] = ()
+
+
+WMBUS_SIMULATION = Path(tempfile.gettempdir()) / "energy-meters-dev" / "simulation_wmbus.txt"
 
 
 def _tic(profile: str, port: int) -> list[str]:
@@ -90,5 +97,23 @@ DEV_METERS: tuple[DevMeter, ...] = (
             },
         ),
         title_contains="FRITZ!Box",
+    ),
+    DevMeter(
+        name="wM-Bus receiver (wmbusmeters replaying telegrams): two water meters",
+        command=[
+            sys.executable,
+            "-m",
+            "simulators.wmbus",
+            "--out",
+            str(WMBUS_SIMULATION),
+        ],
+        flow_steps=(
+            {"next_step_id": "wmbus"},
+            {"device": str(WMBUS_SIMULATION), "binary": "wmbusmeters"},
+        ),
+        subentries=(
+            ("wmbus_meter", {"name": "Kitchen water", "meter_id": "33225544", "driver": "iperl"}),
+            ("wmbus_meter", {"name": "Garden water", "meter_id": "12345670", "driver": "iperl"}),
+        ),
     ),
 )

@@ -58,6 +58,10 @@ def _add_missing_entries(client: HassClient) -> None:
         kind = result.get("type")
         if kind == "create_entry":
             _say(f"added {meter.name}: {result.get('title')}")
+            entry_id = result["result"]["entry_id"]
+            for subentry_type, answers in meter.subentries:
+                added = client.run_subentry_flow(entry_id, subentry_type, [answers])
+                _say(f"  declared {answers.get('name')}: {added.get('type')}")
         elif kind == "abort" and result.get("reason") in (
             "already_configured",
             "port_already_used",

@@ -25,6 +25,7 @@ from pathlib import Path
 import signal
 import sys
 import threading
+import time
 from typing import Final
 
 IPERL_HEADER: Final = "1844AE4C"
@@ -37,6 +38,10 @@ SHARKY_HEAT: Final = (
     "534424232004256092687A370045752235854DEEEA5939FAD81C25FEEF5A23C38FB9168493C563F08DB1"
     "0BAF87F660FBA91296BA2397E8F4220B86D3A192FB51E0BFCF24DCE72118E0C75A9E89F43BDFE370824B"
 )
+
+
+DEMO_EPOCH: Final = 1_767_225_600  # 2026-01-01T00:00:00Z: the demo meters' first telegram
+REWRITE_SECONDS: Final = 60.0
 
 
 def _id_bytes(meter_id: str) -> str:
@@ -71,13 +76,23 @@ DEV_WATER_METERS: Final = (
 
 
 def simulation_lines(
-    meters: Sequence[SimulatedWaterMeter], seconds: int, *, neighbours: bool = True
+    meters: Sequence[SimulatedWaterMeter],
+    seconds: int,
+    *,
+    neighbours: bool = True,
+    elapsed: int = 0,
 ) -> list[str]:
-    """Telegram lines for ``seconds`` of time, in order (``+N`` = seconds since start)."""
+    """
+    Telegram lines for ``seconds`` of time, in order (``+N`` = seconds since start).
+
+    ``elapsed``: seconds the meters have already been running, so a file written
+    later starts from higher counters (a replay restarted by a reload never goes back).
+    """
     events: list[tuple[int, str]] = []
     for meter in meters:
+        done = elapsed // meter.interval
         for n, at in enumerate(range(0, seconds, meter.interval)):
-            litres = meter.start_litres + n * meter.litres_per_telegram
+            litres = meter.start_litres + (done + n) * meter.litres_per_telegram
             events.append((at, iperl_telegram(meter.meter_id, litres)))
     if neighbours:
         events.extend((at, MULTICAL21_AES) for at in range(5, seconds, 60))
@@ -101,15 +116,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--exit", action="store_true", help="write the file and exit")
+    parser.add_argument(
+        "--elapsed",
+        type=int,
+        default=None,
+        help="seconds the meters have run (default: since 2026-01-01, from the clock)",
+    )
     args = parser.parse_args(argv)
-    path = write_simulation(args.out, simulation_lines(DEV_WATER_METERS, int(args.hours * 3600)))
+    seconds = int(args.hours * 3600)
+
+    def _write() -> Path:
+        elapsed = args.elapsed if args.elapsed is not None else int(time.time() - DEMO_EPOCH)
+        lines = simulation_lines(DEV_WATER_METERS, seconds, elapsed=elapsed)
+        return write_simulation(args.out, lines)
+
+    path = _write()
     print(f"wM-Bus simulation written to {path}", flush=True)
     if args.exit:
         return 0
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
-    done.wait()
+    # rewritten every minute: whenever wmbusmeters (re)starts, it replays current counters
+    while not done.wait(REWRITE_SECONDS):
+        _write()
     return 0
 
 

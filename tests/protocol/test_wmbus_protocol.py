@@ -323,3 +323,7 @@ def test_simulation_file(tmp_path: Path) -> None:
     out = tmp_path / "wmbus" / "simulation_dev.txt"
     assert main(["--out", str(out), "--hours", "0.01", "--exit"]) == 0
     assert out.read_text().startswith("telegram=|1844AE4C")
+    # written later, a file starts from the counters reached by then
+    assert main(["--out", str(out), "--hours", "0.01", "--exit", "--elapsed", "200"]) == 0
+    first = out.read_text().splitlines()[0]
+    assert first == f"telegram=|{iperl_telegram('33225544', 123_529 + 10 * 7)}|+0"
