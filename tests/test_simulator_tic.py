@@ -11,6 +11,8 @@ from pathlib import Path
 import shutil
 import signal
 import sys
+from types import SimpleNamespace
+from unittest.mock import patch
 
 import pytest
 
@@ -546,23 +548,49 @@ async def running(sim: TicSimulator, sink: object) -> AsyncIterator[None]:
             await task
 
 
-async def test_run_paces_at_line_speed() -> None:
+async def _paced(profile: str, frames: int, speed_factor: float) -> tuple[bytes, float]:
+    """
+    Run the simulator on a virtual clock: its sleeps advance the clock instead of waiting.
+
+    Returns the bytes sent and the virtual time they took: pacing is checked exactly,
+    whatever the machine's speed.
+    """
     sink = Collect()
-    sim, _ = make("historic-mono-tempo", speed_factor=10)  # 1200 B/s
-    async with running(sim, sink):
-        await asyncio.sleep(0.5)
-    assert 400 <= len(sink.data) <= 800
+    sim, _ = make(profile, speed_factor=speed_factor)
+    now = [0.0]
+    real_sleep = asyncio.sleep
+
+    async def virtual_sleep(delay: float) -> None:
+        now[0] += max(delay, 0.0)
+        await real_sleep(0)
+
+    loop = SimpleNamespace(time=lambda: now[0])
+    paced = SimpleNamespace(  # the simulator's view of asyncio
+        sleep=virtual_sleep, get_running_loop=lambda: loop, StreamWriter=asyncio.StreamWriter
+    )
+    with patch("simulators.tic.asyncio", paced):
+        async with running(sim, sink):
+            while sink.data.count(b"\x03") < frames:
+                await real_sleep(0)
+            elapsed = now[0]
+    return bytes(sink.data[: sink.data.rindex(b"\x03") + 1]), elapsed
+
+
+async def test_run_paces_at_line_speed() -> None:
+    """Bytes leave at the line rate (1200 Bd = 120 B/s, x10 here), frames parse cleanly."""
+    data, elapsed = await _paced("historic-mono-tempo", frames=5, speed_factor=10)
     parser = TicParser(TicMode.HISTORIC)
-    assert parser.feed(bytes(sink.data))
+    assert len(parser.feed(data)) >= 4
     assert parser.stats.groups_bad_checksum == 0
+    rate = len(data) / elapsed
+    assert 0.95 * 1200 <= rate <= 1200 * 1.0001  # the 3 ms gaps between frames cost the rest
 
 
 async def test_run_standard_frame_period() -> None:
-    sink = Collect()
-    sim, _ = make("standard-mono", speed_factor=10)  # ~1 frame per 0.1 s
-    async with running(sim, sink):
-        await asyncio.sleep(0.55)
-    assert 4 <= sink.data.count(b"\x03") <= 7
+    """Standard frames are paced one per second (x10 here), whatever their length."""
+    data, elapsed = await _paced("standard-mono", frames=6, speed_factor=10)
+    per_frame = elapsed / data.count(b"\x03")
+    assert 0.095 <= per_frame <= 0.1 + 1e-9
 
 
 async def test_pause_is_silence() -> None:
