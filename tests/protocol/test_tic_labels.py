@@ -167,8 +167,11 @@ def test_flags_consistent() -> None:
     assert producer == set(words("EAIT ERQ1 ERQ2 ERQ3 ERQ4 SINSTI SMAXIN SMAXIN-1 CCAIN CCAIN-1"))
     for label in ("ADPS", "ADIR1", "ADIR2", "ADIR3"):
         assert LABELS[label].cadence is TicCadence.ALARM
-    for label in ("EASF03", "EASF10", "EASD02", "EASD04", "ERQ1", "SMAXSN1", "STGE"):
+    for label in ("ERQ1", "SMAXSN1", "STGE"):
         assert not LABELS[label].enabled_by_default
+    # tariff indexes are enabled: their entity exists only when the contract uses them
+    for label in ("EASF03", "EASF10", "EASD02", "EASD04"):
+        assert LABELS[label].enabled_by_default
     for label in ("EAST", "EASF01", "EASF02", "EASD01", "SINSTS", "BASE"):
         assert LABELS[label].enabled_by_default
 
@@ -346,8 +349,9 @@ def test_entity_translations(lang: str) -> None:
         for r in LABELS.values()
         if r.alias_of is None and r.is_entity and r.label not in NOT_ENTITY_LABELS
     ]
-    assert set(sensor) == {r.key for r in entities} | EXTRA_SENSOR_KEYS
-    assert set(binary) == BINARY_SENSOR_KEYS
+    # other kinds (FRITZ!Box, wM-Bus…) have their own keys next to the Linky ones
+    assert {r.key for r in entities} | EXTRA_SENSOR_KEYS <= set(sensor)
+    assert BINARY_SENSOR_KEYS <= set(binary)
     for row in entities:
         if row.quantity is TicQuantity.ENUM:
             assert set(sensor[row.key]["state"]) == set(row.states.values()), row.key
