@@ -31,6 +31,7 @@ import contextlib
 from dataclasses import dataclass, replace
 import logging
 import os
+import time
 from typing import TYPE_CHECKING, Final, Self
 from urllib.parse import urlsplit
 
@@ -298,13 +299,13 @@ class SerialChannel:
         """
         Change the speed of the open port, after draining the output to the wire.
 
-        Bytes received and not read are dropped (serialx flushes the kernel's queues).
+        Bytes received and not read are dropped, before the port is reconfigured
+        (serialx flushes the kernel's queues): what arrives at the new speed is kept.
         Raises :class:`BaudChangeUnsupportedError` over raw TCP, :class:`SerialLinkError`
         when the port refuses the speed (the previous speed is then kept).
         """
         inbox = self._check()
-        await self._session._set_baudrate(baudrate)  # noqa: SLF001
-        inbox.clear()
+        await self._session._set_baudrate(baudrate, before_switch=inbox.clear)  # noqa: SLF001
 
 
 @dataclass(slots=True)
@@ -343,6 +344,7 @@ class SerialSession:
         self._transport: BaseSerialTransport | None = None
         self._protocol: _SessionProtocol | None = None
         self._pty_8n1 = False
+        self._line_free_at = 0.0  # monotonic time the last write has left a real UART
         self._push = _Inbox(buffer_limit)
         self._push.fail(SerialLinkError(f"{url}: session is not open"))
         self._channel: _Inbox | None = None  # the receive buffer of the running exchange
@@ -595,8 +597,11 @@ class SerialSession:
         except (OSError, serialx.SerialException) as err:
             raise SerialLinkError(f"{self._url}: write failed: {_describe(err)}") from err
         self.bytes_sent += len(data)
+        self._line_free_at = time.monotonic() + self._transmit_seconds(len(data))
 
-    async def _set_baudrate(self, baudrate: int) -> None:
+    async def _set_baudrate(
+        self, baudrate: int, *, before_switch: Callable[[], object] | None = None
+    ) -> None:
         if baudrate < 1:
             raise ValueError("baudrate must be positive")
         if not self.can_change_baud:
@@ -607,6 +612,8 @@ class SerialSession:
             )
         old = self._settings.baudrate
         if baudrate == old:
+            if before_switch is not None:
+                before_switch()
             return
         transport = self._require_transport()
         protocol = self._protocol
@@ -614,6 +621,13 @@ class SerialSession:
         try:
             await protocol.drain()
             await transport.flush()  # serialx flushes both queues: send everything first
+            if self._pty_8n1 and (wait := self._line_free_at - time.monotonic()) > 0:
+                # A pty has no UART: tcdrain returns at once, and the flush of the
+                # reconfiguration would discard what the bridge has not read yet (the
+                # IEC ACK). Give it the time the bytes take on a real line.
+                await asyncio.sleep(wait)
+            if before_switch is not None:
+                before_switch()  # drop what came at the old speed, keep what comes at the new
             await transport.reconfigure_port(baudrate=baudrate)
         except (OSError, serialx.SerialException) as err:
             with contextlib.suppress(Exception):

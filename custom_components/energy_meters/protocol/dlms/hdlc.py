@@ -120,12 +120,19 @@ def encode_frame(frame: HdlcFrame, *, destination_size: int = 1, source_size: in
 
 
 class HdlcParser:
-    """Incremental HDLC reader: feed bytes, get complete (reassembled) messages."""
+    """
+    Incremental HDLC reader: feed bytes, get complete (reassembled) messages.
+
+    A segment that fails its check loses the whole message: the segments that follow
+    it are dropped up to the message's last one (or up to a frame that opens a new
+    message with an LLC header), so the tail of a message is never taken for one.
+    """
 
     def __init__(self) -> None:
         """Start with empty buffers."""
         self._buffer = bytearray()
         self._segments = bytearray()
+        self._skipping = False
         self.frame_errors = 0
 
     def feed(self, data: bytes) -> list[bytes]:
@@ -151,6 +158,8 @@ class HdlcParser:
                 frame = decode_frame(raw)
             except HdlcError:
                 self.frame_errors += 1
+                # a message was under way, or the frame says more segments follow
+                self._skipping = bool(self._segments) or bool(raw[1] & SEGMENTED)
                 self._segments.clear()
                 del self._buffer[:1]
                 continue
@@ -159,9 +168,15 @@ class HdlcParser:
                 messages.append(message)
 
     def _assemble(self, frame: HdlcFrame) -> bytes | None:
+        if self._skipping:
+            if not frame.info.startswith(LLC_HEADERS):
+                self._skipping = frame.segmented  # the lost message's last segment ends it
+                return None
+            self._skipping = False  # a new message starts
         self._segments += frame.info
         if len(self._segments) > MAX_MESSAGE:
             self._segments.clear()
+            self._skipping = frame.segmented
             return None
         if frame.segmented:
             return None
