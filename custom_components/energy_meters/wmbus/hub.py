@@ -19,7 +19,7 @@ import shutil
 from typing import Any, Final
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import Event, callback
+from homeassistant.core import CALLBACK_TYPE, Event, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -145,12 +145,20 @@ class WmbusHub(Hub):
         """Start the meters' timers and the process."""
         await super().async_start()
         self.supervisor.start()
-        self.entry.async_on_unload(
-            self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop)
+        self._stop_listener: CALLBACK_TYPE | None = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._on_stop
         )
+        self.entry.async_on_unload(self._forget_stop_listener)
 
     async def _on_stop(self, _event: Event) -> None:
+        self._stop_listener = None  # fired: HA removed it already
         await self.supervisor.stop()
+
+    @callback
+    def _forget_stop_listener(self) -> None:
+        if self._stop_listener is not None:
+            self._stop_listener()
+            self._stop_listener = None
 
     async def async_shutdown(self) -> None:
         """Stop the process (SIGTERM, then SIGKILL), save the last telegrams and guards."""
