@@ -256,23 +256,40 @@ async def test_replaced_meter_raises_a_repair_issue(
 
 
 @pytest.mark.parametrize(
-    ("failure", "frames"),
+    ("failure", "pushed", "key"),
     [
-        (PortNotFoundError("no such device"), []),
-        (SerialLinkError("refused"), []),
-        (None, [b"garbage"]),
+        (PortNotFoundError("no such device"), None, "port_not_found"),
+        (SerialLinkError("refused"), None, "cannot_connect"),
+        (None, SerialLinkError("device disconnected"), "connection_lost"),  # read fails
+        (None, b"garbage", "no_data"),
     ],
 )
 async def test_setup_retries_when_the_meter_cannot_be_read(
-    hass: HomeAssistant, links: Links, failure: Exception | None, frames: list[bytes]
+    hass: HomeAssistant,
+    links: Links,
+    caplog: pytest.LogCaptureFixture,
+    failure: Exception | None,
+    pushed: bytes | Exception | None,
+    key: str,
 ) -> None:
+    """Every way the first read can fail is a translated "not ready", never a traceback."""
     if failure is not None:
         links.failures.append(failure)
     entry = _entry()
     entry.add_to_hass(hass)
+
+    async def _feed() -> None:
+        await wait_until(lambda: bool(links))
+        links[-1].push(pushed)  # type: ignore[arg-type]
+
+    feeder = hass.async_create_task(_feed()) if pushed is not None else None
     with patch(f"{PUSH}.first_data_timeout", 0.2):
         await hass.config_entries.async_setup(entry.entry_id)
+    if feeder is not None:
+        await feeder
     assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.error_reason_translation_key == key
+    assert "Unexpected error" not in caplog.text  # HA's "Full exception" is only at debug level
 
 
 async def test_unload_closes_the_port(hass: HomeAssistant, links: Links) -> None:
