@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 import re
 from typing import TYPE_CHECKING, Final
 
@@ -30,6 +31,15 @@ _GLUED_UNIT_RE: Final = re.compile(r"^([+-]?[\d.,]+)\s+([A-Za-z%°][A-Za-z0-9%°
 _HEX_RE: Final = re.compile(r"^[0-9A-Fa-f]+$")
 
 
+@lru_cache(maxsize=4096)
+def _obis_of(address: str) -> ObisCode | None:
+    """Parse an address once: a meter repeats the same few dozen in every readout."""
+    try:
+        return parse_obis(address)
+    except ObisError:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class DataSet:
     """One data set: address, value, optional unit and extra values of the same line."""
@@ -42,10 +52,7 @@ class DataSet:
     @property
     def obis(self) -> ObisCode | None:
         """OBIS code of the address, None when the address is not an OBIS code."""
-        try:
-            return parse_obis(self.address)
-        except ObisError:
-            return None
+        return _obis_of(self.address)
 
     @property
     def number(self) -> Decimal | None:
@@ -152,7 +159,7 @@ def parse_data_message(message: bytes, identification: Identification | None = N
 def _parse_block(
     block: bytes, identification: Identification | None, *, bcc_checked: bool
 ) -> Readout:
-    if any(byte > 0x7F for byte in block):
+    if not block.isascii():
         msg = "data block holds bytes with bit 7 set (7E1 read as 8 bits?)"
         raise FramingError(msg)
     text = block.decode("ascii")
