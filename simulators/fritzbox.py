@@ -19,6 +19,10 @@ What it does like a real box (see ``/work/shared/research/fritzbox_aha.md``):
 * ``reboot()`` ends all sessions; ``offline`` drops connections (a box that is rebooting).
 * Devices: plugs whose energy advances with their power on the injected clock,
   thermostats, contacts, a device that is not present.
+* Controls: ``setswitchon``/``setswitchoff`` switch a plug (off: 0 W, no energy) and
+  answer its state; ``sethkrtsoll`` takes 16-56 (0.5 °C steps), 253 (off) or 254 (on),
+  400 otherwise; a device that is not present answers ``inval``.
+  :attr:`FakeFritzBox.failing_commands` answer HTTP 500.
 
 The clock is injected (:class:`ManualClock` in tests); the CLI uses the wall clock.
 """
@@ -89,10 +93,15 @@ class SimDevice:
     radio_loss: bool = False
     """Present but reporting 0 V / 0 W / 0 Wh (HA #55799)."""
 
+    @property
+    def drawn_mw(self) -> int:
+        """Power drawn now: nothing while a switchable plug is off."""
+        return 0 if self.functionbitmask & (1 << 9) and not self.switch_on else self.power_mw
+
     def advance(self, seconds: float) -> None:
         """Count the energy drawn in ``seconds``."""
         if self.present and self.functionbitmask & (1 << 7):
-            self.energy_wh += self.power_mw / 1000 * seconds / 3600
+            self.energy_wh += self.drawn_mw / 1000 * seconds / 3600
 
     def to_xml(self) -> str:
         """Return the ``<device>`` element, shaped like a real FRITZ!OS 7.5x answer."""
@@ -123,7 +132,7 @@ class SimDevice:
             lost = self.radio_loss
             parts.append(
                 f"<powermeter><voltage>{val(0 if lost else self.voltage_mv)}</voltage>"
-                f"<power>{val(0 if lost else self.power_mw)}</power>"
+                f"<power>{val(0 if lost else self.drawn_mw)}</power>"
                 f"<energy>{val(0 if lost else int(self.energy_wh))}</energy></powermeter>"
             )
         if bits & (1 << 8):
@@ -260,6 +269,8 @@ class FakeFritzBox:
         self.commands: list[str] = []
         self.answer_garbage = 0
         """Answer the next N device-list requests with an empty body."""
+        self.failing_commands: set[str] = set()
+        """Commands answered with HTTP 500 (an internal error of the box)."""
         self._ticked = clock()
 
     # --- faults --------------------------------------------------------------------
@@ -381,6 +392,8 @@ class FakeFritzBox:
         command = request.query.get("switchcmd", "")
         self.commands.append(command)
         self.tick()
+        if command in self.failing_commands:
+            return web.Response(status=500)
         if command == "getdevicelistinfos":
             if self.answer_garbage > 0:
                 self.answer_garbage -= 1
@@ -397,6 +410,19 @@ class FakeFritzBox:
                 return web.Response(text="inval\n")
             value = int(device.energy_wh) if command == "getswitchenergy" else device.power_mw
             return web.Response(text=f"{value}\n")
+        if command in ("setswitchon", "setswitchoff") and device.functionbitmask & (1 << 9):
+            if not device.present:
+                return web.Response(text="inval\n")
+            device.switch_on = command == "setswitchon"
+            return web.Response(text=f"{int(device.switch_on)}\n")
+        if command == "sethkrtsoll" and device.functionbitmask & (1 << 6):
+            param = request.query.get("param", "")
+            if not param.isdigit() or not (16 <= int(param) <= 56 or int(param) in (253, 254)):
+                return web.Response(status=400)
+            if not device.present:
+                return web.Response(text="inval\n")
+            device.hkr["tsoll"] = int(param)
+            return web.Response(text="")
         return web.Response(status=400)
 
     async def boxinfo(self, request: web.Request) -> web.Response:

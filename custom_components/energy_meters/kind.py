@@ -18,7 +18,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import AbortFlow
 import probatio as vol  # HA 2026 ships probatio; `import voluptuous` resolves to its shim
 
-from .descriptions import MeterBinarySensorEntityDescription, MeterSensorEntityDescription
+from .descriptions import (
+    MeterBinarySensorEntityDescription,
+    MeterClimateEntityDescription,
+    MeterSensorEntityDescription,
+    MeterSwitchEntityDescription,
+)
 from .entity import Descriptions
 from .hub import EnergyMetersConfigEntry, Hub
 
@@ -100,6 +105,10 @@ class MeterKind:
     sensors: Descriptions[MeterSensorEntityDescription] = ()
     """The catalogue, or a function of a device's data giving its descriptions."""
     binary_sensors: Descriptions[MeterBinarySensorEntityDescription] = ()
+    switches: Descriptions[MeterSwitchEntityDescription] = ()
+    """Controls: switchable outputs (commands through the device's coordinator)."""
+    climates: Descriptions[MeterClimateEntityDescription] = ()
+    """Controls: thermostats (target temperature, modes, presets)."""
     redact: frozenset[str] = frozenset()
     """Keys redacted from diagnostics, under any nesting (secrets, serials, PRM)."""
     retired_value_keys: frozenset[str] = frozenset()

@@ -18,6 +18,7 @@ from custom_components.energy_meters.protocol.fritzbox.client import (
     AhaRightsError,
     normalize_url,
 )
+from custom_components.energy_meters.protocol.fritzbox.devices import encode_hkr_temperature
 from simulators.fritzbox import FakeFritzBox, FakeFritzBoxServer, ManualClock, SimDevice
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")  # 127.0.0.1 only
@@ -250,3 +251,69 @@ async def test_energy_advances_with_the_clock(rig: Rig) -> None:
     rig.clock.advance(1800)
     second = (await client.device_list())["1"].values["energy"]
     assert (first, second) == (100, 1100)
+
+
+async def test_switch_commands_change_the_plug_and_answer_its_state(rig: Rig) -> None:
+    client = rig.client()
+    assert await client.set_switch("11657 0067315", on=False) is False
+    plug = (await client.device_list())["116570067315"]
+    assert plug.values["switch_on"] is False and plug.values["power"] == 0
+    assert await client.set_switch("11657 0067315", on=True) is True
+    assert (await client.device_list())["116570067315"].values["switch_on"] is True
+    # a plug out of reach answers "inval"; an unknown AIN or a thermostat 400
+    with pytest.raises(AhaResponseError, match="inval"):
+        await client.set_switch("11657 0999999", on=True)
+    with pytest.raises(AhaResponseError, match="HTTP 400"):
+        await client.set_switch("09995 0123456", on=True)
+    assert rig.box.stale_sid_requests == 0
+
+
+async def test_thermostat_target_in_half_degrees_and_the_sentinels(rig: Rig) -> None:
+    client = rig.client()
+    hkr = rig.box.devices["09995 0123456"].hkr
+    await client.set_target_temperature("09995 0123456", 22.5)
+    assert hkr["tsoll"] == 45
+    values = (await client.device_list())["099950123456"].values
+    assert (values["hkr_target"], values["hkr_off"], values["hkr_on"]) == (22.5, False, False)
+    await client.set_target_temperature("09995 0123456", 8)
+    await client.set_target_temperature("09995 0123456", 28)
+    assert hkr["tsoll"] == 56
+    await client.set_thermostat_off("09995 0123456")
+    values = (await client.device_list())["099950123456"].values
+    assert hkr["tsoll"] == 253
+    assert (values["hkr_target"], values["hkr_off"], values["hkr_on"]) == (None, True, False)
+    await client.set_thermostat_on("09995 0123456")
+    values = (await client.device_list())["099950123456"].values
+    assert hkr["tsoll"] == 254
+    assert (values["hkr_target"], values["hkr_off"], values["hkr_on"]) == (None, False, True)
+    # outside 8-28 °C nothing is sent
+    rig.box.commands.clear()
+    for celsius in (7.5, 28.5, float("nan")):
+        with pytest.raises(ValueError, match="outside"):
+            await client.set_target_temperature("09995 0123456", celsius)
+    assert rig.box.commands == []
+    # the box refuses other codes; a thermostat out of reach answers "inval"
+    with pytest.raises(AhaResponseError, match="HTTP 400"):
+        await client.command("sethkrtsoll", "09995 0123456", {"param": "100"})
+    rig.box.devices["09995 0123456"].present = False
+    with pytest.raises(AhaResponseError, match="inval"):
+        await client.set_thermostat_off("09995 0123456")
+    assert rig.box.stale_sid_requests == 0
+
+
+async def test_a_command_after_the_sessions_ended_logs_in_again(rig: Rig) -> None:
+    client = rig.client()
+    await client.login()
+    rig.box.sessions.clear()  # another client on this IP sent a stale SID
+    assert await client.set_switch("11657 0067315", on=False) is False
+    assert rig.box.logins == 2
+    rig.box.failing_commands = {"setswitchon"}
+    with pytest.raises(AhaResponseError, match="HTTP 500"):
+        await client.set_switch("11657 0067315", on=True)
+
+
+def test_hkr_encoding() -> None:
+    assert [encode_hkr_temperature(c) for c in (8, 8.5, 21, 21.4, 28)] == [16, 17, 42, 43, 56]
+    for celsius in (7.9, 28.1, -1, 126.5):
+        with pytest.raises(ValueError, match="outside"):
+            encode_hkr_temperature(celsius)

@@ -174,6 +174,8 @@ def test_thermostat_sentinels_contact_and_battery() -> None:
         "battery_low": False,
         "hkr_actual": 20.5,
         "hkr_target": None,  # 253: off
+        "hkr_off": True,  # the target's sentinels, for the climate entity's mode
+        "hkr_on": False,
         "hkr_comfort": None,  # 254: on
         "hkr_eco": 17.0,
         "window_open": True,

@@ -4,14 +4,26 @@ FRITZ!Box catalogue: one row per AHA value (``protocol/fritzbox/devices.py`` FIE
 A device gets an entity for each value its function bits give it
 (``exists_fn``: the key is in its decoded values); a value without a reading now
 is unknown, and a device that is not present is unavailable.
+
+Controls: a switchable socket (function bit 9) gets a switch (``setswitchon/off``), a
+thermostat a climate entity (``sethkrtsoll``: heat/off, 8-28 °C in 0.5 °C steps,
+presets comfort, eco and boost = valve fully open), like core ``fritzbox``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.components.climate.const import (
+    PRESET_BOOST,
+    PRESET_COMFORT,
+    PRESET_ECO,
+    HVACMode,
+)
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.components.switch.const import SwitchDeviceClass
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
@@ -21,13 +33,22 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfTemperature,
 )
+from homeassistant.exceptions import HomeAssistantError
 
+from ..const import DOMAIN
 from ..descriptions import (
     LINK_SENSORS,
     MeterBinarySensorEntityDescription,
+    MeterClimateEntityDescription,
     MeterSensorEntityDescription,
+    MeterSwitchEntityDescription,
 )
+from ..protocol.fritzbox.client import AhaClient, AhaError
+from ..protocol.fritzbox.devices import HKR_MAX_CELSIUS, HKR_MIN_CELSIUS
 from ..update_policy import Cadence
+
+if TYPE_CHECKING:
+    from .coordinator import FritzDeviceCoordinator
 
 
 def _has(key: str) -> Any:
@@ -50,13 +71,14 @@ def _binary(key: str, **kwargs: Any) -> MeterBinarySensorEntityDescription:
     )
 
 
-def _thermostat(key: str) -> MeterSensorEntityDescription:
+def _thermostat(key: str, cadence: Cadence = Cadence.SLOW) -> MeterSensorEntityDescription:
     return _sensor(
         key,
         translation_key=key,
         device_class=SensorDeviceClass.TEMPERATURE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        cadence=cadence,
     )
 
 
@@ -114,7 +136,7 @@ FRITZBOX_SENSORS: Final[tuple[MeterSensorEntityDescription, ...]] = (
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
     _thermostat("hkr_actual"),
-    _thermostat("hkr_target"),
+    _thermostat("hkr_target", Cadence.ALARM),  # a set point: shown at once, like the climate
     _thermostat("hkr_comfort"),
     _thermostat("hkr_eco"),
     # counter readings the guard refused
@@ -127,10 +149,126 @@ FRITZBOX_BINARY_SENSORS: Final[tuple[MeterBinarySensorEntityDescription, ...]] =
         device_class=BinarySensorDeviceClass.BATTERY,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
-    _binary("switch_on", translation_key="switch_on", device_class=BinarySensorDeviceClass.POWER),
+    # a relay that switched is written at once, like the switch itself
+    _binary(
+        "switch_on",
+        translation_key="switch_on",
+        device_class=BinarySensorDeviceClass.POWER,
+        cadence=Cadence.ALARM,
+    ),
     _binary(
         "window_open", translation_key="window_open", device_class=BinarySensorDeviceClass.WINDOW
     ),
     _binary("boost", translation_key="boost"),
     _binary("alarm", device_class=BinarySensorDeviceClass.OPENING, cadence=Cadence.ALARM),
+)
+
+
+# --- controls ------------------------------------------------------------------------
+async def _run(
+    coordinator: FritzDeviceCoordinator, command: Callable[[AhaClient, str], Awaitable[object]]
+) -> None:
+    """Send one command for the device; a refused or failed one is a translated error."""
+    client: AhaClient = coordinator.config_entry.runtime_data.client
+    try:
+        await command(client, coordinator.device.ain)
+    except (AhaError, ValueError) as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="fritzbox_command_failed",
+            translation_placeholders={"name": coordinator.device.name, "error": str(err)},
+        ) from err
+
+
+async def _turn(coordinator: FritzDeviceCoordinator, on: bool) -> None:
+    await _run(coordinator, lambda client, ain: client.set_switch(ain, on))
+
+
+async def _set_target(coordinator: FritzDeviceCoordinator, celsius: float) -> None:
+    await _run(coordinator, lambda client, ain: client.set_target_temperature(ain, celsius))
+
+
+async def _set_preset_temperature(coordinator: FritzDeviceCoordinator, key: str) -> None:
+    """Set the target to the device's comfort or eco temperature (as set on the box)."""
+    celsius = coordinator.data.values.get(key) if coordinator.data is not None else None
+    if not isinstance(celsius, float | int):
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="fritzbox_preset_unknown",
+            translation_placeholders={"name": coordinator.device.name},
+        )
+    await _set_target(coordinator, float(celsius))
+
+
+async def _set_hvac_mode(coordinator: FritzDeviceCoordinator, mode: HVACMode) -> None:
+    if mode == HVACMode.OFF:
+        await _run(coordinator, lambda client, ain: client.set_thermostat_off(ain))
+    else:  # heat again: at the comfort temperature, as core does
+        await _set_preset_temperature(coordinator, "hkr_comfort")
+
+
+async def _set_preset(coordinator: FritzDeviceCoordinator, preset: str) -> None:
+    if preset == PRESET_BOOST:  # 254: valve fully open until changed
+        await _run(coordinator, lambda client, ain: client.set_thermostat_on(ain))
+    else:
+        await _set_preset_temperature(
+            coordinator, "hkr_comfort" if preset == PRESET_COMFORT else "hkr_eco"
+        )
+
+
+def _hvac_mode(data: Any) -> HVACMode | None:
+    off = data.values.get("hkr_off")
+    if off is None:
+        return None
+    return HVACMode.OFF if off else HVACMode.HEAT
+
+
+def _preset(data: Any) -> str | None:
+    values = data.values
+    if values.get("hkr_on") or values.get("boost"):
+        return PRESET_BOOST
+    target = values.get("hkr_target")
+    if target is None:
+        return None
+    if target == values.get("hkr_comfort"):
+        return PRESET_COMFORT
+    if target == values.get("hkr_eco"):
+        return PRESET_ECO
+    return None
+
+
+FRITZBOX_SWITCHES: Final[tuple[MeterSwitchEntityDescription, ...]] = (
+    # the plug is the device's main feature: the switch takes the device's name
+    MeterSwitchEntityDescription(
+        key="switch",
+        name=None,
+        device_class=SwitchDeviceClass.OUTLET,
+        value_fn=_value("switch_on"),
+        exists_fn=_has("switch_on"),
+        turn_fn=_turn,
+    ),
+)
+
+FRITZBOX_CLIMATES: Final[tuple[MeterClimateEntityDescription, ...]] = (
+    MeterClimateEntityDescription(
+        key="thermostat",
+        name=None,
+        current_temperature_fn=lambda data: (
+            data.values.get("hkr_actual")
+            if data.values.get("hkr_actual") is not None
+            else data.values.get("temperature")
+        ),
+        target_temperature_fn=_value("hkr_target"),
+        set_target_fn=_set_target,
+        min_temp=HKR_MIN_CELSIUS,
+        max_temp=HKR_MAX_CELSIUS,
+        target_temperature_step=0.5,
+        hvac_modes=(HVACMode.HEAT, HVACMode.OFF),
+        hvac_mode_fn=_hvac_mode,
+        set_hvac_mode_fn=_set_hvac_mode,
+        preset_modes=(PRESET_COMFORT, PRESET_ECO, PRESET_BOOST),
+        preset_fn=_preset,
+        set_preset_fn=_set_preset,
+        exists_fn=_has("hkr_target"),
+    ),
 )

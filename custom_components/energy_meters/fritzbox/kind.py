@@ -10,7 +10,12 @@ import probatio as vol  # HA 2026 ships probatio; `import voluptuous` resolves t
 from ..kind import MeterKind
 from ..options import UPDATE_POLICY_SCHEMA, seconds_selector
 from .const import CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, KIND, MIN_POLL_INTERVAL
-from .entities import FRITZBOX_BINARY_SENSORS, FRITZBOX_SENSORS
+from .entities import (
+    FRITZBOX_BINARY_SENSORS,
+    FRITZBOX_CLIMATES,
+    FRITZBOX_SENSORS,
+    FRITZBOX_SWITCHES,
+)
 from .flow import (
     STEP_REAUTH,
     STEP_RECONFIGURE,
@@ -42,6 +47,8 @@ FRITZBOX: Final = MeterKind(
     options_schema=FRITZBOX_OPTIONS_SCHEMA,
     sensors=FRITZBOX_SENSORS,
     binary_sensors=FRITZBOX_BINARY_SENSORS,
+    switches=FRITZBOX_SWITCHES,
+    climates=FRITZBOX_CLIMATES,
     # the box address and the devices' names say whose home it is; the SID is never kept
     redact=frozenset({CONF_HOST, "sid", "configuration_url"}),
 )

@@ -27,7 +27,15 @@ from typing import Final
 import aiohttp
 from yarl import URL
 
-from .devices import AhaDevice, DeviceStats, parse_device_list, parse_device_stats
+from .devices import (
+    HKR_OFF,
+    HKR_ON,
+    AhaDevice,
+    DeviceStats,
+    encode_hkr_temperature,
+    parse_device_list,
+    parse_device_stats,
+)
 from .login import NO_SID, SessionInfo, challenge_response, parse_session_info
 from .xml import AhaParseError, parse_xml
 
@@ -198,12 +206,14 @@ class AhaClient:
                 await self._logout_sid(sid)
 
     # --- commands ----------------------------------------------------------------
-    async def command(self, switchcmd: str, ain: str | None = None) -> str:
+    async def command(
+        self, switchcmd: str, ain: str | None = None, extra: Mapping[str, str] | None = None
+    ) -> str:
         """Run one ``homeautoswitch.lua`` command; log in again once if the box asks."""
         async with self._lock:
             for attempt in range(2):
                 sid, fresh = await self._ensure_sid()
-                params = {"switchcmd": switchcmd, "sid": sid}
+                params = {"switchcmd": switchcmd, "sid": sid, **(extra or {})}
                 if ain is not None:
                     params["ain"] = ain
                 status, text = await self._get(AHA_PATH, params)
@@ -243,6 +253,31 @@ class AhaClient:
     async def device_stats(self, ain: str) -> DeviceStats:
         """``getbasicdevicestats`` of one device."""
         return await self._parsed("getbasicdevicestats", parse_device_stats, ain)
+
+    async def set_switch(self, ain: str, on: bool) -> bool:
+        """``setswitchon``/``setswitchoff``: return the state the box answers."""
+        switchcmd = "setswitchon" if on else "setswitchoff"
+        answer = (await self.command(switchcmd, ain)).strip()
+        if answer not in ("0", "1"):  # "inval": the device is not present
+            raise AhaResponseError(f"{switchcmd}: {answer or 'empty answer'}")
+        return answer == "1"
+
+    async def set_target_temperature(self, ain: str, celsius: float) -> None:
+        """``sethkrtsoll``: a target of 8-28 °C (0.5 °C steps); ValueError outside."""
+        await self._set_hkr(ain, encode_hkr_temperature(celsius))
+
+    async def set_thermostat_off(self, ain: str) -> None:
+        """``sethkrtsoll`` 253: off (frost protection only)."""
+        await self._set_hkr(ain, HKR_OFF)
+
+    async def set_thermostat_on(self, ain: str) -> None:
+        """``sethkrtsoll`` 254: on (valve fully open)."""
+        await self._set_hkr(ain, HKR_ON)
+
+    async def _set_hkr(self, ain: str, param: int) -> None:
+        answer = (await self.command("sethkrtsoll", ain, {"param": str(param)})).strip()
+        if answer == "inval":
+            raise AhaResponseError("sethkrtsoll: inval")
 
     async def box_serial(self) -> str | None:
         """Return the box's serial (its MAC) from ``jason_boxinfo.xml``, if the box serves it."""

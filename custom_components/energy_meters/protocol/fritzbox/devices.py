@@ -43,6 +43,15 @@ class Function(IntFlag):
 
 HKR_OFF: Final = 253
 HKR_ON: Final = 254
+HKR_MIN_CELSIUS: Final = 8.0
+HKR_MAX_CELSIUS: Final = 28.0
+
+
+def encode_hkr_temperature(celsius: float) -> int:
+    """8-28 °C -> 16-56 (``sethkrtsoll``'s 0.5 °C steps, the nearest one); else ValueError."""
+    if not HKR_MIN_CELSIUS <= celsius <= HKR_MAX_CELSIUS:  # NaN fails too
+        raise ValueError(f"{celsius} °C is outside {HKR_MIN_CELSIUS:g}-{HKR_MAX_CELSIUS:g} °C")
+    return round(celsius * 2)
 
 
 def _number(scale: float) -> Callable[[str], Reading]:
@@ -91,6 +100,9 @@ FIELDS: Final[tuple[AhaField, ...]] = (
     AhaField("hkr_target", Function.THERMOSTAT, "hkr/tsoll", _hkr_temperature),
     AhaField("hkr_comfort", Function.THERMOSTAT, "hkr/komfort", _hkr_temperature),
     AhaField("hkr_eco", Function.THERMOSTAT, "hkr/absenk", _hkr_temperature),
+    # the target's sentinels: 253 off (frost protection only), 254 on (valve fully open)
+    AhaField("hkr_off", Function.THERMOSTAT, "hkr/tsoll", lambda raw: raw == str(HKR_OFF)),
+    AhaField("hkr_on", Function.THERMOSTAT, "hkr/tsoll", lambda raw: raw == str(HKR_ON)),
     AhaField("window_open", Function.THERMOSTAT, "hkr/windowopenactiv", _flag),
     AhaField("boost", Function.THERMOSTAT, "hkr/boostactive", _flag),
     AhaField("alarm", Function.ALARM, "alert/state", _flag),
