@@ -418,6 +418,14 @@ async def test_hub_reports_what_wmbusmeters_says(hass: HomeAssistant, clock: Clo
         hub._on_telegram(Telegram(f"{n:08d}", "x", "auto", "water", "", {}))
     assert len(hub.heard) == 50
     assert "00000059" in hub.heard
+    # what wmbusmeters says about an encrypted neighbour is not a problem of ours
+    hub._on_message(
+        "(wmbus) WARNING! decrypted payload crc failed check, did you use the correct decryption "
+        "key? e1d6 payload crc (calculated a528) Permanently ignoring telegrams from id: 76348799 "
+        "mfct: (KAM) Kamstrup Energi (0x2c2d) type: Cold water meter (0x16) ver: 0x1b"
+    )
+    assert issues.async_get_issue(DOMAIN, "wmbus_meter_76348799") is None
+    assert hub.heard.get("76348799").encrypted  # type: ignore[union-attr]
     await hub._on_stop(None)  # type: ignore[arg-type]
     assert not hub.supervisor.running
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -467,3 +475,121 @@ async def test_options_flow_changes_the_rates_and_reloads(
         2.5 / 3600
     )
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+# --- heard meters and the add-meter list -------------------------------------------------
+
+
+def _options(result: Any, field: str) -> list[dict[str, str]]:
+    for key, value in result["data_schema"].schema.items():
+        if key == field:
+            return list(value.config["options"])
+    raise AssertionError(field)
+
+
+async def test_add_meter_from_the_heard_list(
+    hass: HomeAssistant, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(WmbusHub, "now", staticmethod(lambda: clock.now))
+    entry = _entry(_meter("iperl_plain"))
+    hub = await _setup(hass, entry)
+    # neighbours: an encrypted Kamstrup and a plain heat meter; our own meter is not listed
+    await hub.async_feed(TELEGRAMS["iperl_plain"]["hex"] + TELEGRAMS["multical21_aes"]["hex"])
+    await until(lambda: (m := hub.heard.get("76348799")) is not None and m.driver != "")
+    clock.tick(120)
+    await hub.async_feed(TELEGRAMS["sharky_heat"]["hex"])
+    await until(lambda: "68926025" in hub.heard)
+    secret = hub.heard.get("76348799")
+    assert secret is not None and secret.encrypted and secret.telegrams
+    assert [m.meter_id for m in hub.heard_meters()] == ["68926025", "76348799"]  # newest first
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE), context={"source": "user"}
+    )
+    assert result["description_placeholders"] == {"heard": "2"}
+    assert _options(result, CONF_METER_ID) == [
+        {"value": "68926025", "label": "68926025 · HYD · heat · sharky"},
+        {"value": "76348799", "label": "76348799 · KAM · cold water · multical21 · encrypted"},
+    ]
+    # a key given at once is checked on the telegram heard
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {CONF_METER_ID: "76348799", CONF_DRIVER: "auto", CONF_KEY: "00" * 16},
+    )
+    assert result["errors"] == {CONF_KEY: "wmbus_key_rejected"}
+    # an encrypted one asks for its key, checked on the telegram heard
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Tap", CONF_METER_ID: "76348799", CONF_DRIVER: "auto"}
+    )
+    assert result["step_id"] == "key"
+    assert result["description_placeholders"]["meter_id"] == "76348799"
+    for key, error in (
+        ("28F64A24988064A079AA2C807D6102AF", "wmbus_key_rejected"),
+        ("12", "invalid_key"),
+        ("NOKEY", "invalid_key"),
+    ):
+        result = await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {CONF_KEY: key}
+        )
+        assert result["errors"] == {CONF_KEY: error}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_KEY: TELEGRAMS["multical21_aes"]["key"]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Tap"
+    assert result["data"] == {
+        CONF_METER_ID: "76348799",
+        CONF_DRIVER: "multical21",  # the detected driver, not auto
+        CONF_KEY: TELEGRAMS["multical21_aes"]["key"],
+    }
+    await hass.async_block_till_done()
+    # reloaded: the heard list survives, without the meter just added
+    hub = entry.runtime_data
+    await until(lambda: hub.supervisor.running)
+    assert [m.meter_id for m in hub.heard_meters()] == ["68926025"]
+    await _feed(hass, hub, "76348799", TELEGRAMS["multical21_aes"]["hex"])
+    assert hub.meters["76348799"].data.values["external_temperature_c"] == 19
+    # a plain one brings its detected driver
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_METER_ID: "68926025", CONF_DRIVER: "auto"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_DRIVER] == "sharky"
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_heard_telegrams_of_a_replay_file(
+    hass: HomeAssistant, clock: Clock, tmp_path: Path
+) -> None:
+    entry = _entry(_meter("iperl_plain"))
+    hub = await _setup(hass, entry)
+    assert await hub.heard_telegrams("76348799") == []  # stdin: nothing fed yet
+    replay = tmp_path / "simulation_neighbours.txt"
+    replay.write_text(
+        f"telegram=|{TELEGRAMS['multical21_aes']['hex']}|+1\n"
+        f"telegram=|{TELEGRAMS['iperl_plain']['hex']}|\n"
+    )
+    hub.device = str(replay)
+    assert await hub.heard_telegrams("76348799") == [TELEGRAMS["multical21_aes"]["hex"]]
+    hub.device = f"{tmp_path / 'hex.txt'}:hex"
+    assert await hub.heard_telegrams("76348799") == []  # no such file
+    (tmp_path / "hex.txt").write_text(TELEGRAMS["multical21_aes"]["hex"] + "\n")
+    assert await hub.heard_telegrams("76348799") == [TELEGRAMS["multical21_aes"]["hex"]]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_add_meter_on_a_receiver_not_loaded(hass: HomeAssistant) -> None:
+    entry = _entry()
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE), context={"source": "user"}
+    )
+    assert result["description_placeholders"] == {"heard": "0"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {CONF_METER_ID: "76348799", CONF_DRIVER: "multical21", CONF_KEY: "00" * 16},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY  # nothing heard: checked once running

@@ -116,14 +116,17 @@ def test_config_dir_written_and_rewritten(tmp_path: Path) -> None:
     assert "format=" not in conf  # a usage error with --useconfig
     assert "shell=" not in conf  # would empty stdout
     meter_dir = tmp_path / "etc" / "wmbusmeters.d"
-    assert sorted(p.name for p in meter_dir.iterdir()) == ["em_33225544", "em_76348799"]
+    assert sorted(p.name for p in meter_dir.iterdir()) == ["em_33225544", "em_76348799", "heard"]
+    assert (meter_dir / "heard").read_text() == (
+        "name=heard\ndriver=auto\nid=*,!33225544,!76348799\nkey=NOKEY\nidentitymode=full\n"
+    )
     assert (meter_dir / "em_33225544").read_text() == (
         "name=em_33225544\ndriver=iperl\nid=33225544\nkey=NOKEY\n"
     )
     cold_file = meter_dir / "em_76348799"
     assert "key=28F64A24988064A079AA2C807D6102AE\n" in cold_file.read_text()
     assert stat.S_IMODE(cold_file.stat().st_mode) == 0o600  # keys stay private
-    write_config_dir(tmp_path, "auto:c1", [cold])
+    write_config_dir(tmp_path, "auto:c1", [cold], listen_all=False)
     assert [p.name for p in meter_dir.iterdir()] == ["em_76348799"]
     assert "ignoreduplicates=true" in (tmp_path / "etc" / "wmbusmeters.conf").read_text()
 

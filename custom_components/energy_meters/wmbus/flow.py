@@ -7,6 +7,11 @@ dongle with its link modes, ``auto:c1,t1``, an RTL-SDR, ``stdin:hex`` or a
 present and answer ``--version``. Meters are config subentries
 (:class:`WmbusMeterSubentryFlow`): id, driver (from ``--listmeters``), key,
 each validated with its own error; reconfigure changes driver or key only.
+The id field lists the meters the receiver heard but nobody added (newest and
+strongest first; any other id can be typed); a heard meter brings its
+detected driver, an encrypted one asks for its key (step ``key``), and a key is
+checked with the real wmbusmeters against a telegram already heard before the
+meter is saved.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any, Final
 
 from homeassistant.config_entries import ConfigFlowResult, ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.helpers.selector import (
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -31,11 +37,14 @@ from ..kind import KindFlowHost
 from ..protocol.wmbus.config import (
     AUTO_DRIVER,
     InvalidSpecError,
+    MeterConfig,
     validate_device,
     validate_driver,
     validate_key,
     validate_meter_id,
 )
+from ..protocol.wmbus.heard import HeardMeter
+from ..protocol.wmbus.keycheck import KeyCheck, check_key
 from .const import (
     BINARY_NOT_FOUND,
     BINARY_NOT_WORKING,
@@ -46,8 +55,10 @@ from .const import (
     CONF_NAME,
     DEFAULT_BINARY,
     DEFAULT_DEVICE,
+    KEY_REJECTED,
     KIND,
 )
+from .hub import WmbusHub
 
 PROBE_TIMEOUT: Final = 10.0
 
@@ -144,6 +155,9 @@ def _key_selector() -> TextSelector:
 class WmbusMeterSubentryFlow(ConfigSubentryFlow):
     """Declare a meter behind a receiver: id, driver, key."""
 
+    _name: str = ""
+    _pending: dict[str, Any]
+
     async def _driver_selector(self) -> SelectSelector:
         binary = self._get_entry().data.get(CONF_BINARY, DEFAULT_BINARY)
         self._drivers = await list_drivers(binary)
@@ -171,10 +185,42 @@ class WmbusMeterSubentryFlow(ConfigSubentryFlow):
                 errors[conf] = err.reason
         return data
 
+    def _hub(self) -> WmbusHub | None:
+        hub = getattr(self._get_entry(), "runtime_data", None)
+        return hub if isinstance(hub, WmbusHub) else None
+
+    def _id_selector(self, heard: list[HeardMeter]) -> SelectSelector:
+        return SelectSelector(
+            SelectSelectorConfig(
+                options=[SelectOptionDict(value=m.meter_id, label=m.label) for m in heard],
+                custom_value=True,
+                mode=SelectSelectorMode.DROPDOWN,
+                sort=False,
+            )
+        )
+
+    async def _key_error(self, data: dict[str, Any]) -> str | None:
+        """Check a key against a telegram already heard: the error key, or None."""
+        hub = self._hub()
+        if hub is None or not data.get(CONF_KEY):
+            return None
+        meter_id = data[CONF_METER_ID]
+        telegrams = await hub.heard_telegrams(meter_id)
+        meter = MeterConfig(meter_id, data[CONF_DRIVER], data[CONF_KEY])
+        result = await check_key(hub.supervisor.binary, meter, telegrams)
+        return KEY_REJECTED if result is KeyCheck.WRONG else None
+
+    async def _create(self, data: dict[str, Any]) -> SubentryFlowResult:
+        meter_id = data[CONF_METER_ID]
+        name = self._name or f"wM-Bus {meter_id}"
+        return self.async_create_entry(title=name, data=data, unique_id=meter_id)
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Ask for the meter's id, driver and key."""
+        """Ask for the meter: one heard (or any id), its driver and key."""
         errors: dict[str, str] = {}
         selector = await self._driver_selector()
+        hub = self._hub()
+        heard = hub.heard_meters() if hub is not None else []
         if user_input is not None:
             data = self._validate(user_input, errors)
             if not errors:
@@ -182,12 +228,21 @@ class WmbusMeterSubentryFlow(ConfigSubentryFlow):
                 for subentry in self._get_entry().subentries.values():
                     if subentry.unique_id == meter_id:
                         return self.async_abort(reason="already_configured")
-                name = (user_input.get(CONF_NAME) or "").strip() or f"wM-Bus {meter_id}"
-                return self.async_create_entry(title=name, data=data, unique_id=meter_id)
+                self._name = (user_input.get(CONF_NAME) or "").strip()
+                known = hub.heard.get(meter_id) if hub is not None else None
+                if known is not None and known.driver and data[CONF_DRIVER] == AUTO_DRIVER:
+                    data[CONF_DRIVER] = known.driver
+                if known is not None and known.encrypted and not data[CONF_KEY]:
+                    self._pending = data
+                    return await self.async_step_key()
+                if (error := await self._key_error(data)) is not None:
+                    errors[CONF_KEY] = error
+                else:
+                    return await self._create(data)
         schema = vol.Schema(
             {
                 vol.Optional(CONF_NAME): str,
-                vol.Required(CONF_METER_ID): str,
+                vol.Required(CONF_METER_ID): self._id_selector(heard),
                 vol.Required(CONF_DRIVER, default=AUTO_DRIVER): selector,
                 vol.Optional(CONF_KEY): _key_selector(),
             }
@@ -196,6 +251,36 @@ class WmbusMeterSubentryFlow(ConfigSubentryFlow):
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
             errors=errors,
+            description_placeholders={"heard": str(len(heard))},
+        )
+
+    async def async_step_key(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Ask for the key of an encrypted meter; check it on a telegram already heard."""
+        errors: dict[str, str] = {}
+        data = self._pending
+        if user_input is not None:
+            try:
+                key = validate_key(user_input.get(CONF_KEY, ""))
+            except InvalidSpecError as err:
+                errors[CONF_KEY] = err.reason
+            else:
+                data = {**data, CONF_KEY: key}
+                if not key:
+                    errors[CONF_KEY] = "invalid_key"
+                elif (error := await self._key_error(data)) is not None:
+                    errors[CONF_KEY] = error
+                else:
+                    return await self._create(data)
+        hub = self._hub()
+        known = hub.heard.get(data[CONF_METER_ID]) if hub is not None else None
+        return self.async_show_form(
+            step_id="key",
+            data_schema=vol.Schema({vol.Required(CONF_KEY): _key_selector()}),
+            errors=errors,
+            description_placeholders={
+                "meter_id": data[CONF_METER_ID],
+                "meter": known.label if known is not None else data[CONF_METER_ID],
+            },
         )
 
     async def async_step_reconfigure(

@@ -7,15 +7,18 @@ command line), runs the :class:`~..protocol.wmbus.supervisor.Supervisor` and
 routes each JSON telegram to its meter's coordinator by meter id. What
 wmbusmeters says on stderr becomes visible in HA: a wrong or missing key is a
 repair issue naming the meter (and that meter is unavailable), an unknown
-driver or a missing dongle is a repair issue on the receiver. Telegrams of
-meters nobody declared are kept as *heard* (id, driver, medium), for
-diagnostics and the add-meter step.
+driver or a missing dongle is a repair issue on the receiver. Meters nobody
+declared are kept as *heard* (id, manufacturer, medium, suggested driver,
+encrypted or not, rssi, last heard; see :mod:`..protocol.wmbus.heard`), saved
+across reloads, for diagnostics and the add-meter step; raw telegrams the hub
+sees (``stdin:hex`` feeds, replay files) are kept to check a key against.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 import shutil
+import time
 from typing import Any, Final
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -28,6 +31,7 @@ from homeassistant.helpers.storage import Store
 from ..const import CONF_DEVICE, DOMAIN, LOGGER
 from ..hub import Hub
 from ..protocol.wmbus.config import MeterConfig, uses_stdin, write_config_dir
+from ..protocol.wmbus.heard import HeardMeter, HeardMeters, replay_telegrams, split_hex
 from ..protocol.wmbus.output import Problem, Telegram, classify
 from ..protocol.wmbus.supervisor import RunEnded, Supervisor
 from .const import (
@@ -55,6 +59,11 @@ _METER_PROBLEMS: Final = {
 }
 
 
+def _id_field(meter_id: str) -> str:
+    """Return the A field of a telegram header for an id (bytes reversed), upper-case hex."""
+    return bytes.fromhex(meter_id)[::-1].hex().upper()
+
+
 def config_root(hass_config_dir: str, entry_id: str) -> Path:
     """Return the entry's ``--useconfig`` directory (private: it holds the keys)."""
     return Path(hass_config_dir) / ".storage" / f"{DOMAIN}_wmbus" / entry_id
@@ -72,7 +81,10 @@ class WmbusHub(Hub):
         self.device: str = self.entry.data[CONF_DEVICE]
         self.binary: str = self.entry.data.get(CONF_BINARY, DEFAULT_BINARY)
         self.meters: dict[str, WmbusMeterCoordinator] = {}
-        self.heard: dict[str, dict[str, str]] = {}
+        self.heard = HeardMeters(HEARD_MAX)
+        self._heard_store: Store[list[dict[str, Any]]] = Store(
+            self.hass, 1, f"{DOMAIN}.{self.entry.entry_id}.wmbus_heard", private=True
+        )
         self._last_store: Store[dict[str, dict[str, Any]]] = Store(
             self.hass, 1, f"{DOMAIN}.{self.entry.entry_id}.wmbus_last", private=True
         )
@@ -109,6 +121,7 @@ class WmbusHub(Hub):
             )
         ir.async_delete_issue(self.hass, DOMAIN, issue_id)
         saved = await self._last_store.async_load() or {}
+        self.heard.load(await self._heard_store.async_load() or [])
         meters = []
         for subentry in self.entry.subentries.values():
             meter_id = subentry.data[CONF_METER_ID]
@@ -120,6 +133,7 @@ class WmbusHub(Hub):
             await coordinator.async_config_entry_first_refresh()
             SENSORS.learn(coordinator.data)
             self.meters[meter_id] = coordinator
+            self.heard.forget(meter_id)
             self.add_coordinator(coordinator)
             meters.append(
                 MeterConfig(meter_id, subentry.data[CONF_DRIVER], subentry.data.get(CONF_KEY, ""))
@@ -166,11 +180,39 @@ class WmbusHub(Hub):
         for coordinator in self.coordinators.values():
             await coordinator.async_shutdown()
         await self._last_store.async_save({c.device_key: c.saved() for c in self.meters.values()})
+        await self._heard_store.async_save(self.heard.as_list())
         await super().async_shutdown()
 
     async def async_feed(self, hex_telegrams: str) -> None:
         """Feed telegrams to a ``stdin:hex`` receiver (tests, remote receivers)."""
+        for telegram in split_hex(hex_telegrams):
+            if (meter_id := self.heard.from_raw(telegram)) in self.meters:
+                self.heard.forget(meter_id)
         await self.supervisor.write_stdin(hex_telegrams.encode("ascii") + b"\n")
+
+    @staticmethod
+    def now() -> float:
+        """Wall-clock seconds (last heard); tests replace it."""
+        return time.time()
+
+    def heard_meters(self) -> list[HeardMeter]:
+        """Meters heard but not configured: newest and strongest first."""
+        return self.heard.ordered(exclude=set(self.meters))
+
+    async def heard_telegrams(self, meter_id: str) -> list[str]:
+        """Raw telegrams of a meter: those seen on the feed, else those of a replay file."""
+        meter = self.heard.get(meter_id)
+        if meter is not None and meter.telegrams:
+            return list(meter.telegrams)
+        path = self.device.rsplit(":", 1)[0] if self.device.endswith(":hex") else self.device
+        if not path.startswith("/"):
+            return []
+        try:
+            text = await self.hass.async_add_executor_job(Path(path).read_text, "ascii")
+        except OSError, UnicodeDecodeError:
+            return []
+        found = [t for t in replay_telegrams(text) if t[8:16] == _id_field(meter_id)]
+        return found[-3:]
 
     # --- what the process says -----------------------------------------------------------
     @callback
@@ -192,18 +234,12 @@ class WmbusHub(Hub):
     def _on_telegram(self, telegram: Telegram) -> None:
         coordinator = self.meters.get(telegram.meter_id)
         if coordinator is None:
-            self._hear(telegram)
+            self.heard.from_telegram(telegram, self.now())
             return
         if coordinator.problem is not None:
             ir.async_delete_issue(self.hass, DOMAIN, self._meter_issue(telegram.meter_id))
         coordinator.handle_telegram(telegram)
         self.receiver.publish(telegrams=self.supervisor.telegrams, problem=None)
-
-    def _hear(self, telegram: Telegram) -> None:
-        self.heard.pop(telegram.meter_id, None)
-        self.heard[telegram.meter_id] = {"driver": telegram.driver, "media": telegram.media}
-        while len(self.heard) > HEARD_MAX:
-            self.heard.pop(next(iter(self.heard)))
 
     @staticmethod
     def _meter_issue(meter_id: str) -> str:
@@ -212,6 +248,12 @@ class WmbusHub(Hub):
     @callback
     def _on_message(self, line: str) -> None:
         message = classify(line)
+        heard = self.heard.from_stderr(line, self.now())
+        if heard is not None and heard.meter_id in self.meters:
+            self.heard.forget(heard.meter_id)
+        elif heard is not None:
+            LOGGER.debug("%s: heard %s", self.entry.title, heard.label)
+            return
         if message is None:
             LOGGER.debug("%s: wmbusmeters: %s", self.entry.title, line)
             return
@@ -261,5 +303,5 @@ class WmbusHub(Hub):
             "restarts": sup.restarts,
             "telegrams": sup.telegrams,
             "last_ended": repr(sup.last_ended),
-            "heard": dict(self.heard),
+            "heard": self.heard.as_list(),
         }

@@ -58,6 +58,7 @@ WMBUS: Final = MeterKind(
     subentry_flows={SUBENTRY_TYPE: WmbusMeterSubentryFlow},
     sensors=SENSORS,
     binary_sensors=BINARY_SENSORS,
-    # meter ids identify homes' meters; keys decrypt them
-    redact=frozenset({CONF_KEY, CONF_METER_ID, "serial_number"}),
+    # meter ids identify homes' meters (heard neighbours' too, and their raw telegrams);
+    # keys decrypt them
+    redact=frozenset({CONF_KEY, CONF_METER_ID, "serial_number", "telegrams"}),
 )

@@ -173,6 +173,20 @@ class MeterConfig:
         )
 
 
+HEARD_FILE: Final = "heard"
+"""The catch-all meter file (see :mod:`.heard`); ``em_*`` names never clash with it."""
+
+
+def heard_file_text(configured: Iterable[str]) -> str:
+    """
+    Return the catch-all meter file: every meter but the configured ones, detected driver.
+
+    ``identitymode=full`` makes its JSON ``id`` carry manufacturer, version and type.
+    """
+    ids = ",".join(["*", *(f"!{meter_id}" for meter_id in configured)])
+    return f"name={HEARD_FILE}\ndriver={AUTO_DRIVER}\nid={ids}\nkey={NO_KEY}\nidentitymode=full\n"
+
+
 def conf_text(device: str, *, ignore_duplicates: bool = True) -> str:
     """Return the main configuration file (JSON on stdout is the default in config mode)."""
     return (
@@ -184,14 +198,21 @@ def conf_text(device: str, *, ignore_duplicates: bool = True) -> str:
 
 
 def write_config_dir(
-    root: Path, device: str, meters: Iterable[MeterConfig], *, ignore_duplicates: bool = True
+    root: Path,
+    device: str,
+    meters: Iterable[MeterConfig],
+    *,
+    ignore_duplicates: bool = True,
+    listen_all: bool = True,
 ) -> None:
     """
     Write ``root/etc/wmbusmeters.conf`` and one file per meter (mode 0600: keys).
 
     Meter files of meters no longer listed are removed, so a rewrite followed by
-    a reload (SIGHUP) serves exactly ``meters``.
+    a reload (SIGHUP) serves exactly ``meters``. With ``listen_all`` the
+    catch-all file reports every other meter heard.
     """
+    meters = list(meters)
     etc = root / "etc"
     meter_dir = etc / "wmbusmeters.d"
     meter_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -199,6 +220,8 @@ def write_config_dir(
     wanted = {}
     for meter in meters:
         wanted[meter.name] = meter.file_text()
+    if listen_all:
+        wanted[HEARD_FILE] = heard_file_text(meter.meter_id for meter in meters)
     for stale in meter_dir.iterdir():
         if stale.name not in wanted:
             stale.unlink()

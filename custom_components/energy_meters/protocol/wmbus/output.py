@@ -33,6 +33,8 @@ class Telegram:
     values: dict[str, FieldValue] = field(default_factory=dict)
     rssi_dbm: float | None = None
     receiver: str | None = None
+    identity: str = ""
+    """The JSON ``id`` as printed (``76348799.M=KAM.V=1b.T=16`` in full identity mode)."""
 
 
 def parse_line(line: str) -> Telegram | None:
@@ -69,6 +71,7 @@ def parse_line(line: str) -> Telegram | None:
         values=values,
         rssi_dbm=rssi,
         receiver=obj["device"] if isinstance(obj.get("device"), str) else None,
+        identity=meter_id,
     )
 
 
