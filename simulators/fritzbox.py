@@ -88,8 +88,9 @@ class SimDevice:
     battery_low: bool = False
     hkr: dict[str, int] = field(default_factory=dict)
     alert: int | None = None
-    daily_wh: list[int] = field(default_factory=list)
-    monthly_wh: list[int] = field(default_factory=list)
+    daily_wh: list[int | None] = field(default_factory=list)
+    """``getbasicdevicestats`` energy per day, newest first (None: a ``-`` gap)."""
+    monthly_wh: list[int | None] = field(default_factory=list)
     radio_loss: bool = False
     """Present but reporting 0 V / 0 W / 0 Wh (HA #55799)."""
 
@@ -162,22 +163,24 @@ class SimDevice:
         return "".join(parts)
 
     def stats_xml(self, now: float) -> str:
-        """``getbasicdevicestats``: newest first, ``datatime`` = now."""
+        """``getbasicdevicestats``: newest first, ``datatime`` = now; sections per function."""
         stamp = int(now)
-        months = ",".join(str(v) for v in self.monthly_wh) or "-"
-        days = ",".join(str(v) for v in self.daily_wh) or "-"
-        volts = ",".join([str(self.voltage_mv)] * 360)
-        power = ",".join([str(self.power_mw // 10)] * 360)
-        return (
-            "<devicestats>"
-            f'<voltage><stats count="360" grid="10" datatime="{stamp}">{volts}</stats></voltage>'
-            f'<power><stats count="360" grid="10" datatime="{stamp}">{power}</stats></power>'
-            "<energy>"
-            f'<stats count="{len(self.monthly_wh)}" grid="2678400" datatime="{stamp}">'
-            f"{months}</stats>"
-            f'<stats count="{len(self.daily_wh)}" grid="86400" datatime="{stamp}">{days}</stats>'
-            "</energy></devicestats>"
-        )
+
+        def row(values: list[int | None], grid: int) -> str:
+            text = ",".join("-" if v is None else str(v) for v in values) or "-"
+            return f'<stats count="{len(values)}" grid="{grid}" datatime="{stamp}">{text}</stats>'
+
+        parts = ["<devicestats>"]
+        if self.functionbitmask & (1 << 8) and self.celsius_tenths is not None:
+            parts.append(f"<temperature>{row([self.celsius_tenths] * 96, 900)}</temperature>")
+        if self.functionbitmask & (1 << 7):
+            parts.append(
+                f"<voltage>{row([self.voltage_mv] * 360, 10)}</voltage>"
+                f"<power>{row([self.power_mw // 10] * 360, 10)}</power>"
+                f"<energy>{row(self.monthly_wh, 2678400)}{row(self.daily_wh, 86400)}</energy>"
+            )
+        parts.append("</devicestats>")
+        return "".join(parts)
 
 
 def demo_devices() -> list[SimDevice]:
@@ -269,6 +272,10 @@ class FakeFritzBox:
         self.commands: list[str] = []
         self.answer_garbage = 0
         """Answer the next N device-list requests with an empty body."""
+        self.stats_command = True
+        """False: firmware without ``getbasicdevicestats`` (answers 400, unknown command)."""
+        self.stats_requests: list[str] = []
+        """The AIN of each ``getbasicdevicestats`` request."""
         self.failing_commands: set[str] = set()
         """Commands answered with HTTP 500 (an internal error of the box)."""
         self._ticked = clock()
@@ -404,6 +411,8 @@ class FakeFritzBox:
         if device is None:
             return web.Response(status=400)
         if command == "getbasicdevicestats":
+            self.stats_requests.append(device.ain)
+        if command == "getbasicdevicestats" and self.stats_command:
             return self._xml(device.stats_xml(self.clock()))
         if command in ("getswitchenergy", "getswitchpower"):
             if not device.present:

@@ -15,6 +15,7 @@ from ..const import DOMAIN
 from ..coordinator import translated_failure
 from ..hub import EnergyMetersConfigEntry, Hub
 from ..protocol.fritzbox.client import AhaClient
+from .backfill import EnergyBackfill
 from .coordinator import FritzboxPoller, FritzDeviceCoordinator
 
 
@@ -33,6 +34,8 @@ class FritzboxHub(Hub):
             verify_ssl=verify,
         )
         self.poller = FritzboxPoller(hass, entry, self.client)
+        #: imports each plug's energy history into its statistics once (backfill.py)
+        self.backfill = EnergyBackfill(hass, entry, self.client)
         #: the devices the box lists now, and those it stopped listing (unavailable,
         #: removable by the user); ``coordinators`` holds the listed ones
         self.listed: dict[str, FritzDeviceCoordinator] = {}
@@ -50,6 +53,7 @@ class FritzboxHub(Hub):
 
     async def async_setup_devices(self) -> None:
         """Log in, read the device list once, then follow every poll."""
+        await self.backfill.async_load()
         await self.poller.async_config_entry_first_refresh()
         self._sync()
         self.entry.async_on_unload(self.poller.async_add_listener(self._sync))
@@ -90,6 +94,7 @@ class FritzboxHub(Hub):
             gone.async_set_unavailable(
                 translated_failure("fritzbox_device_gone", name=gone.device.name)
             )
+        self.backfill.async_poll_succeeded(self.listed.values())  # never after a failed poll
 
     @callback
     def async_device_removed(self, device: dr.DeviceEntry) -> None:
