@@ -426,6 +426,11 @@ async def test_hub_reports_what_wmbusmeters_says(hass: HomeAssistant, clock: Clo
     )
     assert issues.async_get_issue(DOMAIN, "wmbus_meter_76348799") is None
     assert hub.heard.get("76348799").encrypted  # type: ignore[union-attr]
+    hub._on_message(
+        "(meter) heard: meter detection could not find driver for id: 12345679 mfct: (XYZ) "
+        "please consider opening an issue"
+    )
+    assert issues.async_get_issue(DOMAIN, "wmbus_meter_12345679") is None
     await hub._on_stop(None)  # type: ignore[arg-type]
     assert not hub.supervisor.running
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -214,3 +214,16 @@ def test_heard_list_order_limit_and_store() -> None:
     assert [m.meter_id for m in copy.ordered()] == [m.meter_id for m in heard.ordered()]
     copy.forget("76348799")
     assert "76348799" not in copy
+
+
+@needs_binary
+async def test_heard_meter_carries_the_receivers_rssi(tmp_path: Path) -> None:
+    """With a receiver that reports levels (rtl_wmbus lines), a heard meter has its rssi."""
+    write_config_dir(tmp_path, "stdin:rtlwmbus", [MeterConfig("33225544", "iperl")])
+    line = f"C1;1;1;2026-04-03 19:00:42.000;97;148;68926025;0x{SHARKY['hex']}\n"
+    out, err = await _run(tmp_path, line.encode())
+    heard = HeardMeters()
+    assert _hear(heard, out, err) == []
+    meter = heard.get("68926025")
+    assert meter is not None and meter.rssi_dbm == 97
+    assert meter.label == "68926025 · HYD · heat · sharky · 97 dBm"

@@ -254,7 +254,9 @@ class WmbusHub(Hub):
         elif heard is not None:
             LOGGER.debug("%s: heard %s", self.entry.title, heard.label)
             return
-        if message is None:
+        if message is None or (
+            message.problem is Problem.NO_DRIVER_FOUND and message.subject not in self.meters
+        ):  # a neighbour no driver knows is not ours to report
             LOGGER.debug("%s: wmbusmeters: %s", self.entry.title, line)
             return
         LOGGER.warning("%s: wmbusmeters: %s", self.entry.title, message.text)
