@@ -255,3 +255,25 @@ async def test_changed_options_reload_the_entry(hass: HomeAssistant) -> None:
     await hass.async_block_till_done()
     assert entry.runtime_data is not hub
     assert entry.runtime_data.coordinators["test_A1"].policy.slow_interval == 60
+
+
+async def test_every_store_of_a_removed_entry_is_forgotten(
+    hass: HomeAssistant, hass_storage: dict[str, Any], tmp_path: Any
+) -> None:
+    """Kinds keep more than guards (heard meters, backfill marks): all of it goes."""
+    from unittest.mock import patch
+
+    from custom_components.energy_meters.counters import async_remove_entry_stores
+
+    storage = tmp_path / ".storage"
+    storage.mkdir()
+    (storage / "energy_meters.E1.fritzbox_backfill").write_text("{}")
+    (storage / "energy_meters.E2.counters").write_text("{}")  # another entry's: kept
+    for key in ("energy_meters.E1.fritzbox_backfill", "energy_meters.E1.counters"):
+        hass_storage[key] = {"version": 1, "data": {}}
+    hass_storage["energy_meters.E2.counters"] = {"version": 1, "data": {}}
+    with patch.object(hass.config, "config_dir", str(tmp_path)):
+        await async_remove_entry_stores(hass, "E1")
+    assert "energy_meters.E1.fritzbox_backfill" not in hass_storage
+    assert "energy_meters.E1.counters" not in hass_storage
+    assert "energy_meters.E2.counters" in hass_storage

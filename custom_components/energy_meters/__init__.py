@@ -51,9 +51,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> None:
-    """Forget the entry's stored counter guards."""
+    """Forget everything the entry stored (``.storage/energy_meters.<entry_id>.*``)."""
     counters = importlib.import_module(f"{__name__}.counters")
-    await counters.CounterStore(hass, entry.entry_id).async_remove()
+    await counters.async_remove_entry_stores(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

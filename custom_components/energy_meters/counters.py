@@ -11,10 +11,11 @@ once, and a glitch right after the restart cannot become the new baseline.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.storage import Store
+from homeassistant.helpers.storage import STORAGE_DIR, Store
 
 from .const import DOMAIN
 from .protocol.plausibility import CounterGuard
@@ -24,6 +25,18 @@ SAVE_DELAY: Final = 30.0
 """Seconds a changed guard waits before it is written (also written on unload and stop)."""
 
 type Snapshots = dict[str, dict[str, dict[str, Any]]]
+
+
+async def async_remove_entry_stores(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete every store of an entry (guards, and what its kind kept: heard meters, backfill…)."""
+    prefix = f"{DOMAIN}.{entry_id}."
+    folder = Path(hass.config.path(STORAGE_DIR))
+
+    def _ours() -> list[str]:
+        return sorted(path.name for path in folder.glob(f"{prefix}*")) if folder.is_dir() else []
+
+    for key in sorted({f"{prefix}counters", *await hass.async_add_executor_job(_ours)}):
+        await Store[Any](hass, STORE_VERSION, key).async_remove()
 
 
 class CounterStore:
