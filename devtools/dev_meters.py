@@ -99,6 +99,17 @@ DEV_METERS: tuple[DevMeter, ...] = (
         title_contains="FRITZ!Box",
     ),
     DevMeter(
+        # over TCP the readout stays at the sign-on speed (raw TCP cannot switch baud)
+        name="IEC 62056-21 readout meter (L+G E350-like)",
+        command=[sys.executable, "-m", "simulators.iec62056", "--tcp", "127.0.0.1:7202"],
+        flow_steps=(
+            {"next_step_id": "optical"},
+            {"device": "socket://127.0.0.1:7202"},
+            {},  # "Meter found": add it
+        ),
+        title_contains="IEC 62056-21",
+    ),
+    DevMeter(
         name="wM-Bus receiver (wmbusmeters replaying telegrams): two water meters",
         command=[
             sys.executable,

@@ -111,6 +111,7 @@ class IecMeterSimulator:
         self._inbox = bytearray()
         self._data = asyncio.Event()
         self._awaiting_ack = False
+        self._closed = False
 
     async def _pump(self, port: MeterPort) -> None:
         while data := await port.read():
@@ -121,6 +122,8 @@ class IecMeterSimulator:
                 data = uart_mismatch(data, client, self.speed)
             self._inbox += data
             self._data.set()
+        self._closed = True  # the client left: wake the session up
+        self._data.set()
 
     def _sent_before_switch(self, data: bytes) -> bool:
         """
@@ -135,6 +138,8 @@ class IecMeterSimulator:
     async def _line(self, timeout: float | None) -> bytes | None:  # noqa: ASYNC109
         async with asyncio.timeout(timeout):
             while (end := self._inbox.find(b"\n")) < 0:
+                if self._closed:
+                    return None
                 self._data.clear()
                 await self._data.wait()
         line = bytes(self._inbox[: end + 1])

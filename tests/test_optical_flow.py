@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -267,3 +268,59 @@ async def test_reconfigure_a_dlms_meter_with_a_new_key(
     result = dict(await configure(flow_id, {"device": str(line.path), CONF_KEY: KEY}))
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_KEY] == KEY
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_the_dev_meter_row_adds_the_iec_simulator_over_tcp(hass: HomeAssistant) -> None:
+    """The answers ``scripts/develop`` posts add the IEC simulator served over TCP."""
+    from devtools.dev_meters import DEV_METERS
+    from simulators.iec62056_port import StreamPort
+
+    row = next(meter for meter in DEV_METERS if "IEC 62056-21" in meter.name)
+    assert row.command[-2:] == ["--tcp", "127.0.0.1:7202"]
+
+    async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await IecMeterSimulator(reaction=0.0).serve(StreamPort(reader, writer))
+        writer.close()
+
+    server = await asyncio.start_server(client, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    steps = [
+        {k: (v.replace("7202", str(port)) if isinstance(v, str) else v) for k, v in step.items()}
+        for step in row.flow_steps
+    ]
+    async with server:
+        result = dict(
+            await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        )
+        for answer in steps:
+            assert result["type"] in (FlowResultType.MENU, FlowResultType.FORM), result
+            result = dict(await hass.config_entries.flow.async_configure(result["flow_id"], answer))
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    assert row.title_contains in result["title"]
+    assert result["data"]["protocol"] == "iec"  # read at the sign-on speed: TCP cannot switch
+    assert result["data"]["device"] == f"socket://127.0.0.1:{port}"
+
+
+async def test_options_of_an_optical_entry(hass: HomeAssistant) -> None:
+    entry = iec_entry("/dev/x")
+    entry.add_to_hass(hass)
+    result = dict(await hass.config_entries.options.async_init(entry.entry_id))
+    assert result["type"] is FlowResultType.FORM and result["step_id"] == "init"
+    result = dict(
+        await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {
+                "counter_interval": 30,
+                "power_interval": 5,
+                "optical_poll_interval": 0,
+                "optical_voltage_min": 210.0,
+                "optical_voltage_max": 250.0,
+                "optical_frequency_min": 49.8,
+                "optical_frequency_max": 50.2,
+                "optical_power_limit": 12.0,
+            },
+        )
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["optical_voltage_max"] == 250.0

@@ -15,6 +15,7 @@ from .const import CONF_KIND
 from .fritzbox.kind import FRITZBOX
 from .kind import MeterKind
 from .linky.kind import LINKY
+from .optical.kind import OPTICAL
 from .wmbus.kind import WMBUS
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
     from homeassistant.config_entries import ConfigEntry
 
-_KINDS: dict[str, MeterKind] = {kind.key: kind for kind in (LINKY, WMBUS, FRITZBOX)}
+_KINDS: dict[str, MeterKind] = {kind.key: kind for kind in (LINKY, WMBUS, FRITZBOX, OPTICAL)}
 KINDS: Final[Mapping[str, MeterKind]] = MappingProxyType(_KINDS)
 
 
