@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -9,6 +10,9 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 
 from custom_components.energy_meters.const import DOMAIN
 from custom_components.energy_meters.optical.coordinator import (
@@ -16,7 +20,7 @@ from custom_components.energy_meters.optical.coordinator import (
     SmlCoordinator,
     _OpticalPush,
 )
-from simulators.dlms import DlmsFaults, DlmsMeterModel, DlmsPushSimulator
+from simulators.dlms import TEST_KEY, DlmsFaults, DlmsMeterModel, DlmsPushSimulator
 from simulators.iec62056_port import PtyPort
 from simulators.sml import SmlFaults, SmlMeterModel, SmlPushSimulator
 
@@ -140,3 +144,18 @@ async def test_a_silent_push_port_at_setup_retries(hass: HomeAssistant, line: Pt
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert "No valid frame" in str(entry.reason)
+
+
+async def test_diagnostics_hide_the_key_and_the_meter(
+    hass: HomeAssistant, hass_client: Any, line: PtyPort, player: Player
+) -> None:
+    await player.push(line, DlmsPushSimulator().next_push, 0.05)
+    entry = push_entry(str(line.path), "dlms", DLMS_NAME)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    text = json.dumps(await get_diagnostics_for_config_entry(hass, hass_client, entry))
+    for secret in (TEST_KEY.hex().upper(), DLMS_NAME):
+        assert secret not in text, secret
+    assert "push_period_s" in text  # still useful
+    assert await hass.config_entries.async_unload(entry.entry_id)
