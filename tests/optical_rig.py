@@ -33,6 +33,7 @@ from custom_components.energy_meters.optical.const import (
 )
 from custom_components.energy_meters.optical.kind import OPTICAL
 from custom_components.energy_meters.protocol.iec62056.session import SessionOptions
+from custom_components.energy_meters.protocol.optical import transport as optical_transport
 from simulators.dlms import TEST_KEY, push_forever
 from simulators.iec62056 import IecMeterSimulator
 from simulators.iec62056_port import PtyPort
@@ -54,6 +55,7 @@ def optical_kind(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(optical_flow, "LISTEN_SECONDS", 0.4)
     monkeypatch.setattr(optical_flow, "IEC_OPTIONS", FAST)
     monkeypatch.setattr(optical_coordinator.IecCoordinator, "session_options", FAST)
+    monkeypatch.setattr(optical_transport, "RETRY_PAUSE", 0.2)  # the simulator needs none
     yield
     if not builtin:
         unregister_kind(OPTICAL.key)
