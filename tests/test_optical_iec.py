@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -77,6 +78,18 @@ async def test_readouts_become_entities_and_faults_recover(
     assert float(_state(hass, VOLTAGE_L1)) == pytest.approx(230.1)
     await _refresh(hass, coordinator)
     assert float(_state(hass, ENERGY)) == pytest.approx(1234.577)  # confirmed by the next
+    entity_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, ENERGY)
+    assert entity_id is not None
+    energy = hass.states.get(entity_id)
+    assert energy is not None  # Energy-dashboard ready
+    assert energy.attributes["device_class"] == "energy"
+    assert energy.attributes["state_class"] == "total"
+    assert energy.attributes["unit_of_measurement"] == "kWh"
+    # refreshes asked while a readout runs wait for it: two sessions never overlap
+    before = meter.readouts
+    await asyncio.gather(coordinator.async_refresh(), coordinator.async_refresh())
+    assert coordinator.last_update_success
+    assert meter.readouts == before + 2
 
     for fault in ("silent", "bad_bcc", "truncated"):
         meter.faults = IecFaults(**{fault: True})
