@@ -251,3 +251,16 @@ def test_dlms_datum_text() -> None:
     assert _datum_text(b"\x01\xff") == "01FF"
     assert _datum_text(3) == "3"
     assert _datum_text([1]) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400), st.integers(min_value=0, max_value=10_000))
+def test_classify_never_raises_and_a_damaged_push_yields_nothing(noise: bytes, where: int) -> None:
+    from custom_components.energy_meters.protocol.optical.sniff import LineKind, classify
+
+    assert classify(noise).kind in set(LineKind)
+    push = bytearray(DlmsPushSimulator(key=None).next_push())
+    position = where % len(push)
+    if push[position] != 0x7E:  # a flag byte flip only moves the frame boundary
+        push[position] ^= 0x10
+        assert classify(bytes(push)).apdus == ()  # no part of a damaged message passes
