@@ -199,3 +199,27 @@ def test_manufacturer_names() -> None:
     assert manufacturer_of("lgz") == "Landis+Gyr"
     assert manufacturer_of("XYZ") == "XYZ"
     assert manufacturer_of(None) is None
+
+
+async def test_read_now_presses_share_one_readout(
+    hass: HomeAssistant, line: PtyPort, player: Player
+) -> None:
+    """Two presses while a readout runs start one session, and the value is fresh after."""
+    meter = await player.iec(line, IecMeterSimulator(reaction=0.0))
+    entry = iec_entry(str(line.path))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = _coordinator(entry)
+    entity_id = er.async_get(hass).async_get_entity_id("button", DOMAIN, f"{IEC_SERIAL}_read_now")
+    assert entity_id is not None
+    before = meter.readouts
+    await asyncio.gather(
+        hass.services.async_call("button", "press", {"entity_id": entity_id}, blocking=True),
+        hass.services.async_call("button", "press", {"entity_id": entity_id}, blocking=True),
+    )
+    assert meter.readouts == before + 1
+    assert coordinator.last_update_success
+    await hass.services.async_call("button", "press", {"entity_id": entity_id}, blocking=True)
+    assert meter.readouts == before + 2  # a later press reads again
+    assert await hass.config_entries.async_unload(entry.entry_id)

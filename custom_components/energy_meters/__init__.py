@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from .hub import EnergyMetersConfigEntry
 
-PLATFORMS: Final = ("binary_sensor", "climate", "sensor", "switch")
+PLATFORMS: Final = ("binary_sensor", "button", "climate", "sensor", "switch")
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> bool:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from homeassistant.components.binary_sensor import BinarySensorEntityDescription
+from homeassistant.components.button import ButtonEntityDescription
 from homeassistant.components.climate import ClimateEntityDescription
 from homeassistant.components.climate.const import HVACMode
 from homeassistant.components.sensor import SensorEntityDescription, SensorStateClass
@@ -66,6 +67,15 @@ class MeterSwitchEntityDescription(SwitchEntityDescription):
     """``await turn_fn(coordinator, on)``: switch it; raise HomeAssistantError on failure."""
     exists_fn: Callable[[Any], bool] = always_exists
     cadence: Cadence = Cadence.ALARM
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeterButtonEntityDescription(ButtonEntityDescription):
+    """An action on a device (read a meter out now)."""
+
+    press_fn: Callable[[Any], Awaitable[None]]
+    """``await press_fn(coordinator)``: do it; raise HomeAssistantError on failure."""
+    exists_fn: Callable[[Any], bool] = always_exists
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,6 +20,7 @@ import probatio as vol  # HA 2026 ships probatio; `import voluptuous` resolves t
 
 from .descriptions import (
     MeterBinarySensorEntityDescription,
+    MeterButtonEntityDescription,
     MeterClimateEntityDescription,
     MeterSensorEntityDescription,
     MeterSwitchEntityDescription,
@@ -108,6 +109,7 @@ class MeterKind:
     switches: Descriptions[MeterSwitchEntityDescription] = ()
     """Controls: switchable outputs (commands through the device's coordinator)."""
     climates: Descriptions[MeterClimateEntityDescription] = ()
+    buttons: Descriptions[MeterButtonEntityDescription] = ()
     """Controls: thermostats (target temperature, modes, presets)."""
     redact: frozenset[str] = frozenset()
     """Keys redacted from diagnostics, under any nesting (secrets, serials, PRM)."""

@@ -15,6 +15,7 @@ entities unavailable, never zero, and the next good reading brings them back.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 import time
@@ -145,6 +146,7 @@ class IecCoordinator(_OpticalDevice, MeterCoordinator[OpticalData]):
         self.monotonic = time.monotonic
         self.readout_seconds: float | None = None
         self.readouts = 0
+        self._read_now: asyncio.Task[None] | None = None
 
     def _interval(self, seconds: float) -> timedelta:
         if self._fixed_interval:
@@ -192,6 +194,20 @@ class IecCoordinator(_OpticalDevice, MeterCoordinator[OpticalData]):
         if self.processor.is_foreign(iec_identity(readings, result.identification)):
             raise translated_failure("optical_other_meter", port=self.port)
         return self.processor.publish(readings, elapsed)
+
+    async def async_read_now(self) -> None:
+        """
+        Read the meter out now ("Read now"); presses during a readout share it.
+
+        A 300-Bd readout takes seconds: a second press while one runs waits for
+        that readout instead of queueing another session behind it.
+        """
+        running = self._read_now
+        if running is None or running.done():
+            running = self._read_now = self.hass.async_create_task(
+                self.async_refresh(), f"{self.name} read now"
+            )
+        await asyncio.shield(running)
 
     async def async_shutdown(self) -> None:
         """Close the port."""

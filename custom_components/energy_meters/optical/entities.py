@@ -33,6 +33,7 @@ from homeassistant.const import (
 from ..descriptions import (
     LINK_SENSORS,
     MeterBinarySensorEntityDescription,
+    MeterButtonEntityDescription,
     MeterSensorEntityDescription,
 )
 from ..protocol.obis import CATALOGUE, ObisCode, ObisQuantity, ObisRow
@@ -250,4 +251,19 @@ _PHASES: tuple[tuple[str, dict[str, str] | None], ...] = (
 )
 OPTICAL_BINARY_SENSORS: Final[tuple[MeterBinarySensorEntityDescription, ...]] = tuple(
     _anomaly(key, placeholders) for key, placeholders in _PHASES
+)
+
+
+async def _read_now(coordinator: Any) -> None:
+    await coordinator.async_read_now()
+
+
+OPTICAL_BUTTONS: Final[tuple[MeterButtonEntityDescription, ...]] = (
+    MeterButtonEntityDescription(
+        key="read_now",
+        translation_key="read_now",
+        press_fn=_read_now,
+        # readout meters only: push meters talk on their own
+        exists_fn=lambda data: data.readout_seconds is not None,
+    ),
 )

@@ -22,7 +22,7 @@ from .const import (
     CONF_VOLTAGE_MIN,
     KIND,
 )
-from .entities import OPTICAL_BINARY_SENSORS, OPTICAL_SENSORS
+from .entities import OPTICAL_BINARY_SENSORS, OPTICAL_BUTTONS, OPTICAL_SENSORS
 from .flow import (
     STEP_FOUND,
     STEP_KEY,
@@ -68,6 +68,7 @@ OPTICAL: Final = MeterKind(
     options_schema=OPTICAL_OPTIONS_SCHEMA,
     sensors=OPTICAL_SENSORS,
     binary_sensors=OPTICAL_BINARY_SENSORS,
+    buttons=OPTICAL_BUTTONS,
     # keys are secrets; serials and the meter identity identify a home
     redact=frozenset({CONF_KEY, CONF_AUTH_KEY, CONF_IDENTITY, "serial_number"}),
 )
