@@ -36,9 +36,13 @@ def _declared(entry: EnergyMetersConfigEntry) -> dict[str, dict[str, object]]:
 
 
 async def _async_reload_on_change(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> None:
-    """Reload when the options or the declared devices (subentries) changed, not on a rename."""
+    """Reload when the data, options or declared devices (subentries) changed, not on a rename."""
     hub = entry.runtime_data
-    if _declared(entry) != hub.declared or dict(entry.options) != hub.options:
+    if (
+        dict(entry.data) != hub.data
+        or dict(entry.options) != hub.options
+        or _declared(entry) != hub.declared
+    ):
         await hass.config_entries.async_reload(entry.entry_id)
 
 

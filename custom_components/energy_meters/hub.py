@@ -41,7 +41,8 @@ class Hub(ABC):
         self._listeners: list[DeviceListener] = []
         #: the subentries (devices the user declared) this hub was set up with
         self.declared = {sub_id: dict(sub.data) for sub_id, sub in entry.subentries.items()}
-        #: the options this hub was set up with (a change reloads the entry)
+        #: the data and options this hub was set up with (a change reloads the entry)
+        self.data = dict(entry.data)
         self.options = dict(entry.options)
 
     # --- what each kind provides -------------------------------------------------

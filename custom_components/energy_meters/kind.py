@@ -60,6 +60,8 @@ class KindFlowHost(ConfigFlow):
         )
         self._abort_if_unique_id_configured(
             updates=updates,
+            # a loaded entry's own update listener reloads it when its data change
+            reload_on_update=existing is None or not existing.update_listeners,
             description_placeholders={
                 "meter": meter,
                 "title": existing.title if existing is not None else "",
@@ -69,6 +71,21 @@ class KindFlowHost(ConfigFlow):
     def set_confirm_only(self) -> None:
         """Mark a discovery confirmation as needing no input (one click in the UI)."""
         self._set_confirm_only()
+
+    def async_update_entry_and_finish(
+        self, entry: EnergyMetersConfigEntry, **updates: Any
+    ) -> ConfigFlowResult:
+        """
+        Save a reconfigure or reauth and end the flow; the entry reloads with the new data.
+
+        A loaded entry has an update listener (``__init__.py``) that reloads it when its
+        data change: Home Assistant wants that listener, not the flow, to reload (a flow
+        reload next to a listener is deprecated, breaking in 2026.12). An entry that is
+        not loaded (setup failed: bad password) has none, so the flow reloads it.
+        """
+        if entry.update_listeners:
+            return self.async_update_and_abort(entry, **updates)
+        return self.async_update_reload_and_abort(entry, **updates)
 
     def reconfigure_entry(self) -> EnergyMetersConfigEntry:
         """Return the entry being reconfigured."""

@@ -164,7 +164,7 @@ async def async_reconfigure(
         if probe is not None and probe.unique_id != entry.unique_id and _has_serial(entry):
             errors["base"] = "fritzbox_wrong_box"
         elif probe is not None:
-            return flow.async_update_reload_and_abort(
+            return flow.async_update_entry_and_finish(
                 entry, unique_id=probe.unique_id, data_updates={**data, CONF_HOST: probe.url}
             )
     current = {k: v for k, v in entry.data.items() if k in (CONF_HOST, CONF_USERNAME)}
@@ -204,7 +204,7 @@ async def async_step_reauth_confirm(
     if user_input is not None:
         data = {**entry.data, **user_input}
         if await _probe(flow, data, errors, placeholders):
-            return flow.async_update_reload_and_abort(entry, data_updates=user_input)
+            return flow.async_update_entry_and_finish(entry, data_updates=user_input)
     return flow.async_show_form(
         step_id=STEP_REAUTH,
         data_schema=flow.add_suggested_values_to_schema(

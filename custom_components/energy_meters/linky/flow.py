@@ -171,7 +171,7 @@ async def async_step_reconfigure(
         if probe is not None and probe.meter.address != entry.unique_id:
             errors["base"] = "wrong_meter"
         elif probe is not None:
-            return flow.async_update_reload_and_abort(entry, data_updates=probe.connection())
+            return flow.async_update_entry_and_finish(entry, data_updates=probe.connection())
     return flow.async_show_form(
         step_id="reconfigure",
         data_schema=flow.add_suggested_values_to_schema(

@@ -279,7 +279,7 @@ async def async_step_optical_reconfigure(
             if identity is not None and identity != entry.unique_id:
                 errors["base"] = "wrong_meter"
             elif identity is not None:
-                return flow.async_update_reload_and_abort(
+                return flow.async_update_entry_and_finish(
                     entry, data_updates=found.data | extra | {CONF_IDENTITY: identity}
                 )
     return flow.async_show_form(

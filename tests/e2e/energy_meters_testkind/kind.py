@@ -135,7 +135,7 @@ async def _reauth_confirm(
         return flow.async_show_form(
             step_id="test_hub_reauth_confirm", data_schema=vol.Schema({vol.Required("token"): str})
         )
-    return flow.async_update_reload_and_abort(flow.reauth_entry(), data_updates=user_input)
+    return flow.async_update_entry_and_finish(flow.reauth_entry(), data_updates=user_input)
 
 
 async def _create_hub(flow: KindFlowHost, user_input: dict[str, Any] | None) -> ConfigFlowResult:
