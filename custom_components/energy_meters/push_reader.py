@@ -29,6 +29,8 @@ from .protocol.serial_link import SerialLinkError
 
 BACKOFF: Final = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 """Seconds between two attempts to reopen a lost link."""
+STALE_MARGIN: Final = 0.05
+"""Seconds past the staleness deadline at which a silent read gives up (then it is stale)."""
 FIRST_DATA_TIMEOUT: Final = 15.0
 """Seconds to wait for the first valid reading at setup."""
 
@@ -144,7 +146,7 @@ class PushCoordinator[DataT: MeterData](MeterCoordinator[DataT]):
                 if self._link is None:
                     await self._open()
                     LOGGER.debug("%s: port %s reopened", self.name, self.port)
-                published = await self._read(self.stale_after())
+                published = await self._read(self._until_stale())
             except UpdateFailed as failure:
                 await self._close()
                 self.async_set_unavailable(failure)
@@ -156,6 +158,13 @@ class PushCoordinator[DataT: MeterData](MeterCoordinator[DataT]):
                 self.async_set_updated_data(data)
             if self._is_stale():
                 self.async_set_unavailable(translated_failure(self.no_data_key, port=self.port))
+
+    def _until_stale(self) -> float:
+        """Seconds left before the data is stale: the read wakes up just in time to say so."""
+        if self._last_data_at is None:
+            return self.stale_after()
+        left = self._last_data_at + self.stale_after() - time.monotonic()
+        return max(left, 0.0) + STALE_MARGIN
 
     def _is_stale(self) -> bool:
         return (

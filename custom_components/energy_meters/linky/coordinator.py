@@ -103,8 +103,9 @@ class LinkyCoordinator(PushCoordinator[LinkyData]):
         )
 
     def on_link_opened(self) -> None:
-        """Start parsing afresh on a new link."""
+        """Start parsing afresh on a new link; an outage is not a frame period."""
         self.parser.reset()
+        self._last_frame_at = None
 
     def stale_after(self) -> float:
         """Two frame periods (measured) and some slack."""
