@@ -574,11 +574,13 @@ async def one_run(args: argparse.Namespace, *, with_entries: bool, workdir: Path
         everyone1 = _all_cpu()
         result.top = _top_processes(everyone0, everyone1, result.window)
         ours_pids = {hass.pid, os.getpid(), *kids1, *(c.pid for c in children)}
-        result.others_cpu = sum(
+        ours_cpu = sum(
             cpu - everyone0.get(pid, (comm, 0.0))[1]
             for pid, (comm, cpu) in everyone1.items()
-            if pid not in ours_pids
+            if pid in ours_pids
         )
+        # everything else, also processes that started and ended within the window
+        result.others_cpu = max(result.machine_busy / 100 * result.window - ours_cpu, 0.0)
         result.counts = counter.counts
         result.frames = tap.frames - frames0
         result.labels = tap.labels - labels0
@@ -631,7 +633,7 @@ def report(args: argparse.Namespace, ours: RunResult, base: RunResult, optical: 
         )
     print(
         "  (machine busy, other load: % of one core over the window; other load = every process"
-        " but hass, its children, this benchmark and its simulators)"
+        " but hass, its children, this benchmark and its simulators, short-lived ones included)"
     )
     kids_ours = sum(ours.children_cpu.values())
     share = 100 * (ours.hass_cpu / ours.window - base.hass_cpu / base.window)
@@ -688,6 +690,14 @@ def report(args: argparse.Namespace, ours: RunResult, base: RunResult, optical: 
         f"{sum(db_kind[k] for k in kinds_shown):>8}{total / 24:>9.0f}{total:>10.0f}{'':>11}"
         f"{total_naive:>11.0f}{f'1/{total_naive / max(total, 1e-9):.0f}':>12}"
     )
+    for kind in kinds_shown:
+        top = Counter(
+            {e: n for e, n in ours.counts.items() if ours.entity_kind.get(e) == kind}
+        ).most_common(6)
+        print(
+            f"  {KIND_LABELS[kind]} top writers (rows/day): "
+            + ", ".join(f"{e.split('.', 1)[1]} {n / hours * 24:.0f}" for e, n in top)
+        )
     print(
         f"  other entities (HA's own): {by_kind['other'] / hours:.0f} rows/h with our entries, "
         f"{base_other:.0f} rows/h in the baseline"
