@@ -277,3 +277,44 @@ async def test_every_store_of_a_removed_entry_is_forgotten(
     assert "energy_meters.E1.fritzbox_backfill" not in hass_storage
     assert "energy_meters.E1.counters" not in hass_storage
     assert "energy_meters.E2.counters" in hass_storage
+
+
+async def test_changes_during_a_reload_ride_on_it(hass: HomeAssistant) -> None:
+    """Two meters declared in a row reload the entry once, and both are there."""
+    entry = _hub_entry("A1")
+    await _setup(hass, entry)
+    for meter in ("B2", "C3"):
+        result = await hass.config_entries.subentries.async_init(
+            (entry.entry_id, SUBENTRY_TYPE), context={"source": "user"}
+        )
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {CONF_METER_ID: meter}
+        )
+    await hass.async_block_till_done()
+    assert set(entry.runtime_data.coordinators) == {"test_A1", "test_B2", "test_C3"}
+
+
+async def test_a_change_landing_during_a_reload_reloads_again(hass: HomeAssistant) -> None:
+    from unittest.mock import patch
+
+    entry = _hub_entry("A1")
+    await _setup(hass, entry)
+    real_reload = hass.config_entries.async_reload
+    reloads = 0
+
+    async def reload_missing_a_change(entry_id: str) -> bool:
+        nonlocal reloads
+        reloads += 1
+        done = await real_reload(entry_id)
+        if reloads == 1:  # the new hub took its snapshot before the last change landed
+            entry.runtime_data.options = {"stale": True}
+        return done
+
+    hub = entry.runtime_data
+    with patch.object(hass.config_entries, "async_reload", reload_missing_a_change):
+        hass.config_entries.async_update_entry(entry, options={"counter_interval": 45})
+        await hass.async_block_till_done()
+        assert reloads == 2
+        await hub.async_entry_updated(hass, entry)  # the old hub: already reloading, nothing
+    assert reloads == 2
+    assert entry.runtime_data.options == {"counter_interval": 45}

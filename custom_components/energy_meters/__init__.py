@@ -27,23 +27,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry)
     entry.runtime_data = hub
     await hub.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    entry.async_on_unload(entry.add_update_listener(_async_reload_on_change))
+    entry.async_on_unload(entry.add_update_listener(hub.async_entry_updated))
     return True
-
-
-def _declared(entry: EnergyMetersConfigEntry) -> dict[str, dict[str, object]]:
-    return {sub_id: dict(sub.data) for sub_id, sub in entry.subentries.items()}
-
-
-async def _async_reload_on_change(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> None:
-    """Reload when the data, options or declared devices (subentries) changed, not on a rename."""
-    hub = entry.runtime_data
-    if (
-        dict(entry.data) != hub.data
-        or dict(entry.options) != hub.options
-        or _declared(entry) != hub.declared
-    ):
-        await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EnergyMetersConfigEntry) -> bool:

@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -44,6 +44,8 @@ class Hub(ABC):
         #: the data and options this hub was set up with (a change reloads the entry)
         self.data = dict(entry.data)
         self.options = dict(entry.options)
+        #: a reload is under way (later changes ride on it)
+        self.reloading = False
 
     # --- what each kind provides -------------------------------------------------
     def hub_device_info(self) -> DeviceInfo | None:
@@ -77,6 +79,31 @@ class Hub(ABC):
     async def async_shutdown(self) -> None:
         """Save the counter guards (readers stop with the entry's background tasks)."""
         await self.counters.async_save()
+
+    # --- entry changes ------------------------------------------------------------
+    def _changed(self, entry: EnergyMetersConfigEntry) -> bool:
+        declared = {sub_id: dict(sub.data) for sub_id, sub in entry.subentries.items()}
+        return (
+            dict(entry.data) != self.data
+            or dict(entry.options) != self.options
+            or declared != self.declared
+        )
+
+    async def async_entry_updated(
+        self, hass: HomeAssistant, entry: EnergyMetersConfigEntry
+    ) -> None:
+        """
+        Reload when the data, options or declared devices changed (not on a rename).
+
+        Changes made while a reload runs ride on it; one that lands after the new hub
+        took its snapshot reloads again.
+        """
+        if self.reloading or not self._changed(entry):
+            return
+        self.reloading = True
+        await hass.config_entries.async_reload(entry.entry_id)
+        if entry.state is ConfigEntryState.LOADED and entry.runtime_data._changed(entry):  # noqa: SLF001
+            await entry.runtime_data.async_entry_updated(hass, entry)
 
     # --- devices -------------------------------------------------------------------
     @callback
