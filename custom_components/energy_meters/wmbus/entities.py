@@ -157,6 +157,9 @@ STATIC_SENSORS: Final[tuple[MeterSensorEntityDescription, ...]] = (
         translation_key="wmbus_telegrams",
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # changes on every telegram: a recorder row each time for little use (RSSI, the
+        # meter's own values and availability tell the link is alive); enable it to debug
+        entity_registry_enabled_default=False,
         value_fn=lambda data: data.telegrams,
         attributes_fn=_telegram_attributes,
         exists_fn=_meter,
@@ -192,6 +195,7 @@ STATIC_SENSORS: Final[tuple[MeterSensorEntityDescription, ...]] = (
         translation_key="wmbus_telegrams",
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,  # as the meters' counters
         value_fn=lambda data: data.telegrams,
         exists_fn=_receiver,
     ),
