@@ -136,7 +136,8 @@ async def async_step_wmbus(
         if not errors:
             await flow.async_claim_meter(f"{KIND}_{device}", device)
             return flow.async_create_entry(
-                title=f"wM-Bus {device}",
+                # a replay file's folder says nothing: its name is enough
+                title=f"wM-Bus {device.rsplit('/', 1)[-1] if device.endswith('.txt') else device}",
                 data={
                     CONF_KIND: KIND,
                     CONF_DEVICE: device,
