@@ -12,19 +12,19 @@ import termios
 
 import pytest
 
-from custom_components.energy_meters.protocol import serial_session
+from custom_components.energy_meters.protocol import serial_registry, serial_session
 from custom_components.energy_meters.protocol.serial_link import (
     PortAccessError,
     PortNotFoundError,
     SerialLinkError,
     SerialSettings,
 )
+from custom_components.energy_meters.protocol.serial_registry import SessionRegistry
 from custom_components.energy_meters.protocol.serial_session import (
     BaudChangeUnsupportedError,
     EchoMismatchError,
     ReadTimeoutError,
     SerialSession,
-    SessionRegistry,
     can_change_baud,
 )
 from tests.protocol.test_serial_link import SocatPair, socat_pair  # noqa: F401 - fixture
@@ -587,5 +587,5 @@ async def test_close_errors_are_ignored(
 
 
 def test_port_keys() -> None:
-    assert serial_session._port_key(" socket://h:1 ") == "socket://h:1"
-    assert serial_session._port_key("/dev/../dev/ttyUSB0") == "/dev/ttyUSB0"
+    assert serial_registry._port_key(" socket://h:1 ") == "socket://h:1"
+    assert serial_registry._port_key("/dev/../dev/ttyUSB0") == "/dev/ttyUSB0"
