@@ -27,3 +27,12 @@ class MeterKind(StrEnum):
     """Meter families offered in the config-flow menu."""
 
     LINKY = "linky"
+
+
+def short_id(identity: str) -> str:
+    """
+    Shorten a serial, meter id or AIN to its last four characters (names that reach logs).
+
+    Full serials identify a home: logs (even at debug level) carry only this.
+    """
+    return f"…{identity[-4:]}" if len(identity) > 4 else identity

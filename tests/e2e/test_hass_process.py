@@ -197,6 +197,12 @@ def test_config_flow_over_rest_creates_live_entities(tmp_path: Path, tic_pty: Pa
             and (" ERROR " in line or " WARNING " in line)
         ]
         assert not ours, ours
+        # logs at debug level (our logger is at debug in this config) carry no full serial
+        # and no delivery point (the simulator's standard-mono profile)
+        text = log.read_text(encoding="utf-8")
+        assert "DEBUG" in text
+        for secret in ("041875097317", "01234567890123"):
+            assert secret not in text, secret
     except BaseException:
         print(log.read_text(encoding="utf-8", errors="replace")[-5000:])
         raise

@@ -20,7 +20,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from ..const import DOMAIN, LOGGER
+from ..const import DOMAIN, LOGGER, short_id
 from ..coordinator import MeterCoordinator, MeterData, translated_failure
 from ..counters import CounterGuards
 from ..protocol.fritzbox.client import (
@@ -109,7 +109,7 @@ class FritzDeviceCoordinator(MeterCoordinator[FritzDeviceData]):
         super().__init__(
             hass,
             entry,
-            name=f"{device.name} ({device.ain})",
+            name=f"{device.name} ({short_id(device.ain)})",
             device_key=device.key,
             guards=guards,
         )

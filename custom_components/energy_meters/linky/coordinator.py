@@ -21,7 +21,15 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.util import dt as dt_util
 
-from ..const import CONF_BAUDRATE, CONF_DEVICE, CONF_SERIAL, CONF_TIC_MODE, DOMAIN, LOGGER
+from ..const import (
+    CONF_BAUDRATE,
+    CONF_DEVICE,
+    CONF_SERIAL,
+    CONF_TIC_MODE,
+    DOMAIN,
+    LOGGER,
+    short_id,
+)
 from ..counters import CounterGuards
 from ..hub import EnergyMetersConfigEntry
 from ..protocol.serial_link import SerialLink, SerialSettings, open_serial
@@ -57,7 +65,7 @@ class LinkyCoordinator(PushCoordinator[LinkyData]):
         super().__init__(
             hass,
             entry,
-            name=f"Linky {self.serial}",
+            name=f"Linky {short_id(self.serial)}",
             device_key=self.serial,
             guards=guards,
             port=entry.data[CONF_DEVICE],

@@ -24,7 +24,7 @@ from typing import Any, Final
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 
-from ..const import CONF_BAUDRATE, CONF_DEVICE, DOMAIN, LOGGER
+from ..const import CONF_BAUDRATE, CONF_DEVICE, DOMAIN, LOGGER, short_id
 from ..coordinator import MeterCoordinator, translated_failure
 from ..counters import CounterGuards
 from ..errors import transport_error_key
@@ -132,7 +132,7 @@ class IecCoordinator(_OpticalDevice, MeterCoordinator[OpticalData]):
         super().__init__(
             hass,
             entry,
-            name=f"IEC 62056-21 {identity}",
+            name=f"IEC 62056-21 {short_id(identity)}",
             device_key=identity,
             guards=guards,
             update_interval=timedelta(seconds=self._fixed_interval or FIRST_POLL),
@@ -239,7 +239,7 @@ class _OpticalPush(_OpticalDevice, PushCoordinator[OpticalData]):
         super().__init__(
             hass,
             entry,
-            name=f"{PROTOCOL_NAMES[self.protocol]} {identity}",
+            name=f"{PROTOCOL_NAMES[self.protocol]} {short_id(identity)}",
             device_key=identity,
             guards=guards,
             port=data[CONF_DEVICE],

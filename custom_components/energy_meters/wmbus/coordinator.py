@@ -23,7 +23,7 @@ from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_call_later
 
-from ..const import DOMAIN
+from ..const import DOMAIN, short_id
 from ..coordinator import MeterCoordinator, MeterData
 from ..counters import CounterGuards
 from ..protocol.wmbus.fields import Quantity, field_unit, is_total
@@ -101,7 +101,7 @@ class WmbusMeterCoordinator(MeterCoordinator[WmbusMeterData]):
         super().__init__(
             hub.hass,
             hub.entry,
-            name=f"{subentry.title} ({self.meter_id})",
+            name=f"{subentry.title} ({short_id(self.meter_id)})",
             device_key=device_key_of(self.meter_id),
             guards=guards,
             subentry_id=subentry.subentry_id,
