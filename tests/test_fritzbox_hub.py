@@ -240,3 +240,23 @@ def test_energy_rate_by_product() -> None:
 
     assert max_energy_rate(dev("FRITZ!DECT 200")) == pytest.approx(1.5 * 3680 / 3600)
     assert max_energy_rate(dev("FRITZ!Smart Energy 250")) > 10
+
+
+async def test_debug_logs_hold_no_credentials(
+    hass: HomeAssistant, box: FakeFritzBoxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Login, polls, a reboot and a changed password, logged at debug: no password, no user."""
+    caplog.set_level("DEBUG")
+    entry = await _setup(hass, box)
+    sids = list(box.box.sessions)
+    box.box.reboot()
+    await _poll(hass, entry)
+    sids += list(box.box.sessions)
+    entry.runtime_data.client.clock = box.box.clock
+    box.box.change_password("Neues-pw-43")
+    box.box.reboot()
+    box.box.clock.advance(90)
+    await _poll(hass, entry)
+    assert sids
+    for secret in (PASSWORD, "Neues-pw-43", USERNAME, *sids):
+        assert secret not in caplog.text, secret

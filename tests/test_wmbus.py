@@ -598,3 +598,24 @@ async def test_add_meter_on_a_receiver_not_loaded(hass: HomeAssistant) -> None:
         {CONF_METER_ID: "76348799", CONF_DRIVER: "multical21", CONF_KEY: "00" * 16},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY  # nothing heard: checked once running
+
+
+async def test_debug_logs_hold_no_key(
+    hass: HomeAssistant, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An encrypted meter decoded, and a wrong key reported, at debug level: no key in the log."""
+    caplog.set_level("DEBUG")
+    right = TELEGRAMS["multical21_aes"]["key"]
+    wrong = "28F64A24988064A079AA2C807D6102AF"
+    entry = _entry(_meter("multical21_aes", key=right, title="Tap"))
+    hub = await _setup(hass, entry)
+    await _feed(hass, hub, "76348799", TELEGRAMS["multical21_aes"]["hex"])
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    entry = _entry(_meter("multical21_aes", key=wrong, title="Tap"))
+    hub = await _setup(hass, entry)
+    await hub.async_feed(TELEGRAMS["multical21_aes"]["hex"])
+    issues = ir.async_get(hass)
+    await until(lambda: issues.async_get_issue(DOMAIN, "wmbus_meter_76348799") is not None)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    for key in (right, wrong):
+        assert key not in caplog.text and key.lower() not in caplog.text
