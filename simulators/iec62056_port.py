@@ -16,6 +16,8 @@ import shutil
 import termios
 from typing import Protocol, Self
 
+from simulators.tic_transport import write_fd
+
 SPEEDS = {getattr(termios, f"B{b}"): b for b in (300, 600, 1200, 2400, 4800, 9600, 19200)}
 
 
@@ -76,20 +78,7 @@ class PtyPort:
     async def write(self, data: bytes) -> None:
         """Write to the client (bytes nobody drains within 1 s are lost, as on a line)."""
         assert self._fd is not None
-        loop, view = asyncio.get_running_loop(), memoryview(data)
-        while view:
-            try:
-                view = view[os.write(self._fd, view) :]
-            except BlockingIOError:
-                ready = loop.create_future()
-                loop.add_writer(self._fd, ready.set_result, None)
-                try:
-                    async with asyncio.timeout(1.0):
-                        await ready
-                except TimeoutError:
-                    return
-                finally:
-                    loop.remove_writer(self._fd)
+        await write_fd(self._fd, data)
 
     def client_baudrate(self) -> int | None:
         """Speed the client configured on its end."""

@@ -57,6 +57,28 @@ def uart_mismatch(data: bytes, tx_baud: int, rx_baud: int) -> bytes:
         i = max(start + 1, int(start + 9.5 * ratio) + 1)
 
 
+async def write_fd(fd: int, data: bytes, *, give_up_after: float = 1.0) -> None:
+    """
+    Write ``data`` to a non-blocking pty end.
+
+    Bytes nobody drains within ``give_up_after`` seconds are lost, as on a real line.
+    """
+    loop, view = asyncio.get_running_loop(), memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view) :]
+        except BlockingIOError:
+            ready = loop.create_future()
+            loop.add_writer(fd, ready.set_result, None)
+            try:
+                async with asyncio.timeout(give_up_after):
+                    await ready
+            except TimeoutError:
+                return
+            finally:
+                loop.remove_writer(fd)
+
+
 class Sink(Protocol):
     """Where the simulator writes."""
 
@@ -228,20 +250,7 @@ class SocatPty:
     async def send(self, data: bytes) -> None:
         """Write ``data`` to the simulator's end."""
         assert self._fd is not None
-        loop, view = asyncio.get_running_loop(), memoryview(data)
-        while view:
-            try:
-                view = view[os.write(self._fd, view) :]
-            except BlockingIOError:
-                ready = loop.create_future()
-                loop.add_writer(self._fd, ready.set_result, None)
-                try:
-                    async with asyncio.timeout(1.0):
-                        await ready
-                except TimeoutError:
-                    return  # nobody drains the pty: the bytes are lost, as on a real line
-                finally:
-                    loop.remove_writer(self._fd)
+        await write_fd(self._fd, data)
 
     async def stop(self) -> None:
         """Close our ends and stop socat."""

@@ -127,6 +127,16 @@ def _link_attributes(data: Any) -> Mapping[str, Any] | None:
     return {"last_frame": last.isoformat() if last is not None else None}
 
 
+REJECTED_READINGS: Final = MeterSensorEntityDescription(
+    key="rejected_readings",
+    translation_key="rejected_readings",
+    state_class=SensorStateClass.TOTAL_INCREASING,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    value_fn=lambda data: data.link.rejected_readings,
+)
+"""Readings the counter guard refused (every kind with counters has it)."""
+
+
 LINK_SENSORS: Final[tuple[MeterSensorEntityDescription, ...]] = (
     # The time of the last frame changes on every frame: it is an attribute of the
     # link-quality sensor (which has a unit, so the logbook ignores it), not a
@@ -147,13 +157,7 @@ LINK_SENSORS: Final[tuple[MeterSensorEntityDescription, ...]] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda data: data.link.checksum_errors,
     ),
-    MeterSensorEntityDescription(
-        key="rejected_readings",
-        translation_key="rejected_readings",
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.link.rejected_readings,
-    ),
+    REJECTED_READINGS,
 )
 RETIRED_LINK_KEYS: Final = frozenset({"last_frame"})
 """Value keys of link entities that no longer exist (removed by the entry migration)."""

@@ -37,7 +37,7 @@ from homeassistant.exceptions import HomeAssistantError
 
 from ..const import DOMAIN
 from ..descriptions import (
-    LINK_SENSORS,
+    REJECTED_READINGS,
     MeterBinarySensorEntityDescription,
     MeterClimateEntityDescription,
     MeterSensorEntityDescription,
@@ -140,7 +140,7 @@ FRITZBOX_SENSORS: Final[tuple[MeterSensorEntityDescription, ...]] = (
     _thermostat("hkr_comfort"),
     _thermostat("hkr_eco"),
     # counter readings the guard refused
-    *(row for row in LINK_SENSORS if row.key == "rejected_readings"),
+    REJECTED_READINGS,
 )
 
 FRITZBOX_BINARY_SENSORS: Final[tuple[MeterBinarySensorEntityDescription, ...]] = (

@@ -14,13 +14,18 @@ enabled; any other field is a disabled generic sensor named after the field.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, Final
 
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import SIGNAL_STRENGTH_DECIBELS_MILLIWATT, EntityCategory
 
-from ..descriptions import MeterBinarySensorEntityDescription, MeterSensorEntityDescription
+from ..descriptions import (
+    REJECTED_READINGS,
+    MeterBinarySensorEntityDescription,
+    MeterSensorEntityDescription,
+)
 from ..protocol.wmbus.fields import Quantity, Unit, field_unit, is_total
 from ..protocol.wmbus.output import FieldValue
 from ..update_policy import Cadence
@@ -174,14 +179,7 @@ STATIC_SENSORS: Final[tuple[MeterSensorEntityDescription, ...]] = (
         value_fn=lambda data: data.rssi_dbm,
         exists_fn=lambda data: _meter(data) and data.rssi_dbm is not None,
     ),
-    MeterSensorEntityDescription(
-        key="rejected_readings",
-        translation_key="rejected_readings",
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.link.rejected_readings,
-        exists_fn=_meter,
-    ),
+    replace(REJECTED_READINGS, exists_fn=_meter),  # meters only, not the receiver
     MeterSensorEntityDescription(
         key="restarts",
         translation_key="wmbus_restarts",
