@@ -25,15 +25,21 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.energy_meters.const import DOMAIN
-from custom_components.energy_meters.fritzbox.backfill import (
+from custom_components.energy_meters.fritzbox.gapfill import (
+    Outage,
+    hours_to_rewrite,
+    outage_between,
+    outage_counters,
+)
+from custom_components.energy_meters.fritzbox.hub import FritzboxHub
+from custom_components.energy_meters.protocol.fritzbox.devices import DeviceStats, StatsSeries
+from custom_components.energy_meters.protocol.fritzbox.history import (
     DAY_GRID,
     MONTH_GRID,
     counter_at,
     counter_points,
     hourly_counters,
 )
-from custom_components.energy_meters.fritzbox.hub import FritzboxHub
-from custom_components.energy_meters.protocol.fritzbox.devices import DeviceStats, StatsSeries
 from simulators.fritzbox import FakeFritzBox, FakeFritzBoxServer, ManualClock, SimDevice
 
 from .fritzbox_rig import PASSWORD, USERNAME, entry_for, fritzbox_kind  # noqa: F401
@@ -348,3 +354,186 @@ def test_counter_points_gaps_zeros_and_missing_datatime() -> None:
         counter_at(points, 9000.0)
     assert hourly_counters([], 3600.0) == []
     assert hourly_counters(points, 3600.0) == [(0.0, 0.0), (3600.0, 10.0)]
+
+
+# --- outages: the hours without readings get their share ------------------------------
+async def _hour_rows(rig: Rig) -> dict[float, dict[str, Any]]:
+    return {row["start"]: row for row in await rig.rows(PLUG)}
+
+
+async def _compile_hours(rig: Rig, first: datetime, hours: int) -> None:
+    """Compile the last 5-minute period (and so the hour) of each hour from ``first``."""
+    for index in range(hours):
+        await rig.compile(first + timedelta(hours=index, minutes=55))
+
+
+async def _outage_rig(rig: Rig) -> float:
+    """Set up, backfill the history at 11:00; return that reading (Wh)."""
+    await _set_up_with_first_statistic(rig)
+    await rig.poll()  # 11:00: the history is imported (the first backfill)
+    assert PLUG in rig.hub.backfill.done
+    return rig.state_wh(PLUG)
+
+
+async def _await_outage_fill(rig: Rig, published: datetime) -> None:
+    """Compile the first reading's period; the next poll spreads the outage."""
+    await rig.compile(published)
+    await rig.poll()
+    await rig.hass.async_block_till_done()
+    await async_wait_recording_done(rig.hass)
+
+
+HOUR_11 = SETUP.replace(minute=0) + timedelta(hours=1)
+
+
+def _at(hour: int, minute: int = 0) -> datetime:
+    return HOUR_11.replace(hour=hour, minute=minute)
+
+
+def _true_wh(rig: Rig) -> float:
+    """The fake plug's own counter now (the oracle: it drew 600 W all along)."""
+    return rig.box.devices["11657 0067315"].energy_wh
+
+
+async def _assert_spread(rig: Rig, truth_at_11: float) -> None:
+    """Hours 11-15 carry what the plug really drew in them; hour 16 only its own."""
+    rows = await _hour_rows(rig)
+    ref = rows[_at(10).timestamp()]  # hour 10: untouched
+    for hour in range(11, 16):
+        row = rows[_at(hour).timestamp()]
+        true_counter = truth_at_11 + 600 * (hour + 1 - 11)  # at the end of that hour
+        assert row["state"] == pytest.approx(true_counter, abs=1)  # the box counts whole Wh
+        # each row's sum continues the row before the outage by its counter's increase
+        assert row["sum"] - ref["sum"] == pytest.approx(row["state"] - ref["state"], abs=1e-6)
+    # the recorder's own hour of the first reading counts only what came after 16:00
+    await rig.advance(_at(17).timestamp() - rig.clock.now)
+    await rig.compile(_at(16, 55))
+    rows = await _hour_rows(rig)
+    live, last = rows[_at(16).timestamp()], rows[_at(15).timestamp()]
+    assert live["sum"] - last["sum"] == pytest.approx(live["state"] - last["state"], abs=1e-6)
+    assert 0 <= live["sum"] - last["sum"] <= 600 * 15 / 60 + 1  # 16:00-16:14 at most
+    # nothing lost, nothing twice: monotonic sums, the increase is the counter's
+    sums = [row["sum"] for _, row in sorted(rows.items())]
+    assert sums == sorted(sums)
+    assert live["sum"] - ref["sum"] == pytest.approx(live["state"] - ref["state"], abs=1e-6)
+
+
+async def test_a_box_out_of_reach_for_hours_gets_its_energy_spread(rig: Rig) -> None:
+    before = await _outage_rig(rig)
+    truth_at_11 = _true_wh(rig)
+    rig.box.offline = True  # rebooting, then out of reach for five hours
+    for _ in range(3):
+        await rig.poll(1200)  # 11:20, 11:40, 12:00: every poll fails
+    for minute in range(0, 60, 5):  # hour 11: the 11:00 reading, unavailable from 11:20
+        await rig.compile(_at(11, minute))
+    await rig.advance(_at(16, 10).timestamp() - rig.clock.now)
+    await _compile_hours(rig, _at(12), 4)  # hours 12-15: no row at all
+    assert [start for start in await _hour_rows(rig) if start > HOUR_11.timestamp()] == []
+    rig.box.offline = False
+    await rig.poll(0)  # 16:10: a candidate
+    await rig.poll()  # 16:12: confirmed and published: five hours in one reading
+    assert rig.state_wh(PLUG) - before == pytest.approx(600 * (5 + 12 / 60), abs=2)  # 600 W
+    assert PLUG in rig.hub.backfill.outages.pending  # kept until its period is compiled
+    await rig.poll()  # 16:14: not compiled yet, nothing written
+    assert PLUG in rig.hub.backfill.outages.pending
+    rig.box.stats_command = False  # no history from the box: a straight line
+    await _await_outage_fill(rig, _at(16, 10))
+    assert PLUG not in rig.hub.backfill.outages.pending
+    await _assert_spread(rig, truth_at_11)
+
+
+async def test_hours_home_assistant_was_stopped_are_spread_after_the_restart(
+    rig: Rig,
+) -> None:
+    """A stopped HA leaves its last state: the recorder compiles flat hours, then a lump."""
+    await _outage_rig(rig)
+    truth_at_11 = _true_wh(rig)
+    entity_id = rig.entity_id(PLUG)
+    last = rig.hass.states.get(entity_id)
+    assert last is not None
+    await rig.unload()  # Home Assistant stops at 11:00 ...
+    rig.hass.states.async_set(entity_id, last.state, last.attributes)  # ... its state stays
+    await rig.advance(_at(16, 10).timestamp() - rig.clock.now)
+    for minute in range(0, 60, 5):
+        await rig.compile(_at(11, minute))
+    await _compile_hours(rig, _at(12), 4)  # what the recorder catches up on at start
+    flat = await _hour_rows(rig)
+    assert {flat[_at(hour).timestamp()]["sum"] for hour in range(11, 16)} == {
+        flat[_at(11).timestamp()]["sum"]
+    }
+    rig.hass.states.async_remove(entity_id)
+    await rig.setup()  # 16:10: started again; the guard is restored, the reading a candidate
+    await rig.poll()  # 16:12: confirmed and published
+    await rig.unload()  # stopped again before the recorder compiled it: the store keeps it
+    await rig.setup()
+    assert PLUG in rig.hub.backfill.outages.pending
+    await _await_outage_fill(rig, _at(16, 10))
+    assert PLUG not in rig.hub.backfill.outages.pending
+    await _assert_spread(rig, truth_at_11)
+    assert rig.stats_requests() == 2  # the first backfill once, this outage once
+
+
+async def test_an_outage_without_a_row_before_it_is_dropped(rig: Rig) -> None:
+    """Nothing to continue from (statistics purged, entity excluded): nothing written."""
+    await _outage_rig(rig)
+    outages = rig.hub.backfill.outages
+    at = _at(11).timestamp()
+    fridge = rig.hub.listed[EMPTY_PLUG]
+    outages.note(EMPTY_PLUG, Outage(at - 30 * 86400, 1.0, at, 2.0, at))
+    # not a statistic (yet): kept for a later poll
+    assert not await outages.async_fill(fridge, "sensor.not_recorded", 2.0)
+    assert EMPTY_PLUG in outages.pending
+    before = await rig.rows(EMPTY_PLUG)
+    await _await_outage_fill(rig, _at(11))
+    assert EMPTY_PLUG not in outages.pending  # no row before it: dropped
+    assert await rig.rows(EMPTY_PLUG) == before
+
+
+def test_outages_are_increases_after_a_long_silence_across_an_hour() -> None:
+    at = _at(11).timestamp()
+    assert outage_between(None, (5.0, at), at) is None
+    assert outage_between((5.0, at - 7200), None, at) is None
+    assert outage_between((5.0, at - 7200), (5.0, at), at) is None  # nothing counted
+    assert outage_between((5.0, at - 1200), (9.0, at), at) is None  # a short one
+    assert outage_between((5.0, at - 7200), (9.0, at), at, min_outage=3 * 3600) is None
+    assert outage_between((5.0, at + 60), (9.0, at + 3000), at) is None  # within an hour
+    assert outage_between((5.0, at - 7200), (9.0, at), at + 120) == Outage(
+        at - 7200, 5.0, at, 9.0, at + 120
+    )
+    assert Outage.from_dict({"before_at": "x"}) is None
+    outage = Outage(1.0, 2.0, 3.0, 4.0, 5.0)
+    assert Outage.from_dict(outage.as_dict()) == outage
+
+
+def test_outage_counters_follow_the_box_history_and_stay_within_the_states() -> None:
+    t0 = _at(11).timestamp()
+    outage = Outage(t0, 100.0, t0 + 4 * 3600, 500.0, t0 + 4 * 3600 + 120)
+    ends = [t0 + hour * 3600 for hour in range(1, 5)]
+    # the box's history: 300 Wh in the first hour, then 100 Wh over the next three
+    history = [(t0 + 3 * 3600, 450.0), (t0 + 3600, 400.0), (t0 + 1800, 0.0)]
+    assert outage_counters(outage, history, ends, 100.0, 500.0) == [
+        (ends[0], 400.0),
+        (ends[1], 425.0),
+        (ends[2], 450.0),
+        (ends[3], 500.0),
+    ]
+    # the recorder's states lag the readings: they bound every counter
+    assert [c for _, c in outage_counters(outage, [], ends, 150.0, 300.0)] == [
+        187.5,
+        225.0,
+        262.5,
+        300.0,
+    ]
+    assert hours_to_rewrite(outage, t0 - 3600) == [t0, *ends]
+
+
+async def test_a_second_outage_before_the_first_is_spread_covers_both(rig: Rig) -> None:
+    await _outage_rig(rig)
+    outages = rig.hub.backfill.outages
+    at = _at(11).timestamp()
+    outages.note(PLUG, Outage(at, 1.0, at + 3600, 2.0, at + 3600))
+    outages.note(PLUG, Outage(at + 3600, 2.0, at + 9000, 3.0, at + 9000))
+    assert outages.pending[PLUG] == Outage(at, 1.0, at + 9000, 3.0, at + 9000).as_dict()
+    outages.pending[PLUG] = {"broken": True}  # a store written by something else
+    assert await outages.async_fill(rig.hub.listed[PLUG], rig.entity_id(PLUG), 1.0)
+    assert PLUG not in outages.pending

@@ -106,6 +106,15 @@ class CounterGuards:
         # counts this reading, and a held candidate this reading contradicted
         return guard.value, guard.rejected > rejected_before
 
+    def last(self, key: str) -> tuple[float, float] | None:
+        """Return the last accepted reading of ``key`` and its time (restored too), if any."""
+        guard = self._guards.get(key)
+        snapshot = guard.snapshot() if guard is not None else self._saved().get(key, {})
+        value, at = snapshot.get("value"), snapshot.get("accepted_at")
+        if isinstance(value, int | float) and isinstance(at, int | float):
+            return float(value), float(at)
+        return None
+
     def _saved(self) -> dict[str, dict[str, Any]]:
         if self._store is None:
             return {}

@@ -47,7 +47,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from itertools import pairwise
 import math
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -71,8 +70,15 @@ from homeassistant.util.unit_conversion import EnergyConverter
 
 from ..const import DOMAIN, LOGGER
 from ..protocol.fritzbox.client import AhaClient, AhaError
-from ..protocol.fritzbox.devices import DeviceStats, Function
+from ..protocol.fritzbox.devices import Function
+from ..protocol.fritzbox.history import (
+    HOUR,
+    Point,
+    counter_points,
+    hourly_counters,
+)
 from .coordinator import max_energy_rate
+from .gapfill import OutageFill, outage_between
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -80,60 +86,7 @@ if TYPE_CHECKING:
     from .coordinator import FritzDeviceCoordinator
 
 STORE_VERSION: Final = 1
-HOUR: Final = 3600
-DAY_GRID: Final = 86400
-MONTH_GRID: Final = 2678400
 EPOCH: Final = datetime(1970, 1, 2, tzinfo=UTC)
-
-type Point = tuple[float, float]
-"""(epoch seconds, counter in Wh)."""
-
-
-def counter_points(stats: DeviceStats, counter_wh: float, now: float) -> list[Point]:
-    """
-    Return the counter at each grid point the box's energy samples give, newest first.
-
-    The day series comes first; month points are added where they reach further back
-    (a point is kept only if it is older and not higher than the last one kept).
-    """
-    points: list[Point] = []
-    for grid in (DAY_GRID, MONTH_GRID):
-        series = stats.series("energy", grid)
-        if series is None:
-            continue
-        end = float(min(series.datatime if series.datatime is not None else now, now))
-        values = list(series.values)
-        while values and values[-1] == 0:
-            values.pop()  # the plug was not counting yet
-        chain: list[Point] = [(end, counter_wh)]
-        for index, value in enumerate(values):
-            if value is None:
-                break  # a gap: the counter before it is unknown
-            chain.append((end - (index + 1) * grid, chain[-1][1] - value))
-        for time, counter in chain:
-            if not points or (time < points[-1][0] and counter <= points[-1][1]):
-                points.append((time, counter))
-    return points if len(points) > 1 else []
-
-
-def counter_at(points: list[Point], time: float) -> float:
-    """Interpolate the counter at ``time`` (within the points, newest first)."""
-    for (new_t, new_c), (old_t, old_c) in pairwise(points):
-        if old_t <= time <= new_t:
-            return old_c + (new_c - old_c) * (time - old_t) / (new_t - old_t)
-    raise ValueError(f"{time} is outside the box's history")
-
-
-def hourly_counters(points: list[Point], boundary: float) -> list[Point]:
-    """Return the counter at each full hour the points cover, up to ``boundary``: (end, Wh)."""
-    if not points:
-        return []
-    first_start = math.ceil(points[-1][0] / HOUR) * HOUR
-    last_end = min(boundary, math.floor(points[0][0] / HOUR) * HOUR)
-    return [
-        (float(end), counter_at(points, end))
-        for end in range(int(first_start), int(last_end) + 1, HOUR)
-    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +139,28 @@ class EnergyBackfill:
         self.done: dict[str, dict[str, Any]] = {}
         #: devices with a backfill running, or that failed (retried after a reload)
         self._busy: set[str] = set()
+        #: outages still to spread over their hours (gapfill.py), saved in the same store
+        self.outages = OutageFill(hass, client, {})
 
     async def async_load(self) -> None:
-        """Read which devices were backfilled."""
-        self.done = dict((await self._store.async_load() or {}).get("devices", {}))
+        """Read which devices were backfilled and which outages are still to spread."""
+        stored = await self._store.async_load() or {}
+        self.done = dict(stored.get("devices", {}))
+        self.outages.pending.update(stored.get("outages", {}))
+
+    @callback
+    def async_note_reading(
+        self,
+        key: str,
+        before: tuple[float, float] | None,
+        after: tuple[float, float] | None,
+        min_outage: float,
+    ) -> None:
+        """Compare a plug's accepted energy reading before and after a poll (outages)."""
+        outage = outage_between(before, after, dt_util.utcnow().timestamp(), min_outage)
+        if outage is not None:
+            self.outages.note(key, outage)
+            self.entry.async_create_task(self.hass, self._async_save(), "save outages")
 
     @callback
     def async_poll_succeeded(self, coordinators: Iterable[FritzDeviceCoordinator]) -> None:
@@ -197,9 +168,12 @@ class EnergyBackfill:
         if "recorder" not in self.hass.config.components:
             return
         registry = er.async_get(self.hass)
+        due = set(self.outages.due())
         for coordinator in coordinators:
             key = coordinator.device_key
             device = coordinator.device
+            if key in due and key not in self._busy and coordinator.data is not None:
+                self._start_outage_fill(coordinator, registry)
             if (
                 key in self.done
                 or key in self._busy
@@ -293,7 +267,31 @@ class EnergyBackfill:
             boundary_counter - base,
         )
 
+    def _start_outage_fill(self, coordinator: FritzDeviceCoordinator, registry: Any) -> None:
+        key = coordinator.device_key
+        counter = coordinator.data.values.get("energy") if coordinator.data else None
+        entity_id = registry.async_get_entity_id("sensor", DOMAIN, f"{key}_energy")
+        if not isinstance(counter, float | int) or entity_id is None:
+            return
+        self.entry.async_create_task(
+            self.hass,
+            self._async_fill_outage(coordinator, entity_id, float(counter)),
+            f"outage backfill {entity_id}",
+        )
+
+    async def _async_fill_outage(
+        self, coordinator: FritzDeviceCoordinator, entity_id: str, counter_wh: float
+    ) -> None:
+        if await self.outages.async_fill(coordinator, entity_id, counter_wh):
+            await self._async_save()
+
     async def _async_mark_done(self, key: str, hours: int) -> None:
         self.done[key] = {"hours": hours, "at": dt_util.utcnow().isoformat()}
         self._busy.discard(key)
-        await self._store.async_save({"devices": self.done})
+        await self._async_save()
+
+    def _data(self) -> dict[str, Any]:
+        return {"devices": self.done, "outages": self.outages.pending}
+
+    async def _async_save(self) -> None:
+        await self._store.async_save(self._data())

@@ -15,6 +15,7 @@ from ..const import DOMAIN
 from ..coordinator import translated_failure
 from ..hub import EnergyMetersConfigEntry, Hub
 from ..protocol.fritzbox.client import AhaClient
+from ..protocol.fritzbox.devices import AhaDevice
 from .backfill import EnergyBackfill
 from .coordinator import FritzboxPoller, FritzDeviceCoordinator
 
@@ -77,15 +78,15 @@ class FritzboxHub(Hub):
         devices = self.poller.data
         for key, device in devices.items():
             if key in self.listed:
-                self.listed[key].publish(device)
+                self._publish(self.listed[key], device)
             elif key in self.gone:
                 coordinator = self.listed[key] = self.coordinators[key] = self.gone.pop(key)
-                coordinator.publish(device)  # back: its entities still exist
+                self._publish(coordinator, device)  # back: its entities still exist
             else:
                 coordinator = FritzDeviceCoordinator(
                     self.hass, self.entry, device, self.counters.guards_for(key), self._refresh_box
                 )
-                coordinator.publish(device)
+                self._publish(coordinator, device)
                 self.listed[key] = coordinator
                 self.add_coordinator(coordinator)
         for key in [key for key in self.listed if key not in devices]:
@@ -95,6 +96,18 @@ class FritzboxHub(Hub):
                 translated_failure("fritzbox_device_gone", name=gone.device.name)
             )
         self.backfill.async_poll_succeeded(self.listed.values())  # never after a failed poll
+
+    def _publish(self, coordinator: FritzDeviceCoordinator, device: AhaDevice) -> None:
+        """Hand a device its part; an energy increase after a long silence is an outage."""
+        before = coordinator.guards.last("energy")
+        coordinator.publish(device)
+        interval = self.poller.update_interval
+        self.backfill.async_note_reading(
+            coordinator.device_key,
+            before,
+            coordinator.guards.last("energy"),
+            3 * interval.total_seconds() if interval else 0.0,
+        )
 
     @callback
     def async_device_removed(self, device: dr.DeviceEntry) -> None:
