@@ -162,3 +162,36 @@ async def test_diagnostics_hide_the_key_and_the_meter(
         assert secret not in text, secret
     assert "push_period_s" in text  # still useful
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_debug_logs_hold_no_key_and_no_full_serial(
+    hass: HomeAssistant, line: PtyPort, player: Player, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At debug level, with the right key, a wrong one and the meter's own name in play."""
+    caplog.set_level("DEBUG")
+    source = DlmsPushSimulator()
+    await player.push(line, source.next_push, 0.05)
+    entry = push_entry(str(line.path), "dlms", DLMS_NAME)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = _coordinator(entry)
+    await wait_until(lambda: coordinator.data.values.get("1_0_1_8_0_255") is not None)
+    source.faults = DlmsFaults(wrong_key=True)
+    issue_id = f"wrong_key_{entry.entry_id}"
+    await wait_until(lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None)
+    source.faults = DlmsFaults()
+    await wait_until(lambda: coordinator.last_update_success)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    # every logger but the test harness's mock storage (it prints what it would save)
+    text = "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if not record.name.startswith("pytest_homeassistant_custom_component")
+    )
+    assert any(  # the integration did log at debug level
+        r.name.startswith("custom_components.energy_meters") and r.levelname == "DEBUG"
+        for r in caplog.records
+    )
+    for secret in (TEST_KEY.hex(), TEST_KEY.hex().upper(), DLMS_NAME):
+        assert secret not in text, secret
