@@ -54,6 +54,10 @@ DEFAULT_TIMEOUT: Final = 20 * 60.0
 MAX_BLOCK: Final = 3600
 
 
+EMPTY_LISTS = {"gettemplatelistinfos": "templatelist", "gettriggerlistinfos": "triggerlist"}
+"""Lists the box answers that we never read (pyfritzhome, and so core ``fritzbox``, does)."""
+
+
 class ManualClock:
     """A clock tests move by hand."""
 
@@ -365,7 +369,8 @@ class FakeFritzBox:
         if request.method == "POST":
             params.update({k: str(v) for k, v in (await request.post()).items()})
         sid = params.get("sid")
-        if params.get("logout") and sid:
+        # ``logout`` (AVM's current form) or ``security:command/logout`` (older, pyfritzhome)
+        if (params.get("logout") or params.get("security:command/logout")) and sid:
             self.sessions.pop(sid, None)
             return self._xml(self._session_xml(NO_SID))
         if "response" in params:
@@ -407,6 +412,9 @@ class FakeFritzBox:
                 return web.Response(text="", content_type="text/xml")
             body = "".join(d.to_xml() for d in self.devices.values())
             return self._xml(f'<devicelist version="1" fwversion="7.57">{body}</devicelist>')
+        if command in EMPTY_LISTS:  # FRITZ!OS 7.x: no templates or triggers defined
+            tag = EMPTY_LISTS[command]
+            return self._xml(f'<{tag} version="1"></{tag}>')
         device = self.devices.get(request.query.get("ain", "").replace("+", " "))
         if device is None:
             return web.Response(status=400)
