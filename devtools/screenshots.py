@@ -26,6 +26,12 @@ its English text) and checks the entity IDs the README's examples use.
 
 Writes ``NN_name.png``, ``NN_name.txt`` (visible text) and ``report.json``
 into the output folder and prints a summary.
+
+The browser test (``tests/e2e/test_browser.py``) uses the parts directly:
+:func:`start_chromium` (a free DevTools port, read back with
+:func:`devtools_port`), :func:`browser_page` (a logged-in tab as a
+:class:`Shooter`), :meth:`Shooter.capture` (load, wait until ready or raise
+:class:`PageNotReadyError`, shoot) and :func:`page_problems`.
 """
 
 from __future__ import annotations
@@ -34,13 +40,15 @@ import argparse
 import asyncio
 import base64
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 import contextlib
 from dataclasses import dataclass, field
 import datetime as dt
 import json
+import os
 from pathlib import Path
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -106,14 +114,50 @@ def find_identifiers(lines: Iterable[str]) -> list[str]:
     return _unique(line for line in lines if SNAKE_RE.match(line))
 
 
-def analyse_text(lines: Sequence[str]) -> dict[str, list[str]]:
-    """Everything suspicious in a page's visible text."""
+def analyse_text(lines: Sequence[str], known: Collection[str] = ()) -> dict[str, list[str]]:
+    """
+    Everything suspicious in a page's visible text.
+
+    A line that is one of the ``known`` texts (our translated entity names and
+    states, see :func:`translated_texts`) is what the translation says, not an
+    error message or a Python ``None``: a sensor named "Error register", a
+    Tempo colour whose state reads "None". Raw keys are looked for everywhere.
+    """
+    checked = [line for line in lines if line not in known]
     return {
         "raw_translation_keys": find_raw_keys(lines),
-        "errors": find_errors(lines),
-        "none_values": find_none(lines),
-        "bare_identifiers": find_identifiers(lines),
+        "errors": find_errors(checked),
+        "none_values": find_none(checked),
+        "bare_identifiers": find_identifiers(checked),
     }
+
+
+def translated_texts(translations: Mapping[str, Any]) -> frozenset[str]:
+    """Return the entity names and state texts of a translations file (what pages show verbatim)."""
+    texts: set[str] = set()
+    for platform in translations.get("entity", {}).values():
+        for entity in platform.values():
+            if isinstance(entity.get("name"), str):
+                texts.add(entity["name"])
+            texts.update(v for v in entity.get("state", {}).values() if isinstance(v, str))
+    return frozenset(texts)
+
+
+#: what no page may show: untranslated keys (raw, or a bare ``snake_case`` name or
+#: state), error texts, and Python's ``None`` as a value
+FAILING_FINDINGS = ("raw_translation_keys", "errors", "bare_identifiers", "none_values")
+
+
+def page_problems(
+    pages: Mapping[str, Mapping[str, Any]], kinds: Sequence[str] = FAILING_FINDINGS
+) -> list[str]:
+    """One line per page and kind of finding that must not be there (``pages``: stem -> findings)."""
+    return [
+        f"{stem}: {kind}: {page[kind]}"
+        for stem, page in pages.items()
+        for kind in kinds
+        if page.get(kind)
+    ]
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -285,6 +329,38 @@ JS_EXTRA_HEIGHT = r"""
 })()
 """
 
+# After web fonts and two animation frames: the visible spinner (or progress bar), named
+# by its tag and the shadow hosts around it, or null.
+JS_BUSY = r"""
+(async () => {
+  await document.fonts.ready;
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  if (document.readyState !== 'complete') return 'document ' + document.readyState;
+  const where = (el) => {
+    const hosts = [];
+    for (let root = el.getRootNode(); root.host; root = root.host.getRootNode()) {
+      hosts.push(root.host.tagName.toLowerCase());
+    }
+    return el.tagName.toLowerCase() + (hosts.length ? ' in ' + hosts.slice(0, 4).join(' < ') : '');
+  };
+  const busy = new Set(['HA-SPINNER', 'HA-CIRCULAR-PROGRESS', 'MWC-CIRCULAR-PROGRESS',
+                        'HA-LINEAR-PROGRESS', 'MWC-LINEAR-PROGRESS']);
+  const stack = [document.documentElement];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node.nodeType === Node.ELEMENT_NODE) {
+      if (busy.has(node.tagName) && node.checkVisibility({opacityProperty: true, visibilityProperty: true})) {
+        const rect = node.getBoundingClientRect();
+        if (rect.width > 0 && rect.height > 0) return where(node);
+      }
+      if (node.shadowRoot) stack.push(node.shadowRoot);
+    }
+    stack.push(...node.childNodes);
+  }
+  return null;
+})()
+"""
+
 # Centre of the first visible, uncovered element whose text, label, aria-label or
 # title is one of NEEDLES.
 JS_FIND = r"""
@@ -352,6 +428,7 @@ class Cdp:
         self._next_id = 0
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._waiters: dict[str, list[asyncio.Future[dict[str, Any]]]] = defaultdict(list)
+        self._listeners: dict[str, list[Callable[[dict[str, Any]], None]]] = defaultdict(list)
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     async def _read(self) -> None:
@@ -370,6 +447,8 @@ class Cdp:
                 for waiter in self._waiters.pop(data["method"], []):
                     if not waiter.done():
                         waiter.set_result(data.get("params", {}))
+                for listener in self._listeners.get(data["method"], []):
+                    listener(data.get("params", {}))
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
         """Send a command and wait for its result."""
@@ -385,6 +464,10 @@ class Cdp:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiters[event].append(future)
         return future
+
+    def listen(self, event: str, callback: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``callback`` with the parameters of every ``event``."""
+        self._listeners[event].append(callback)
 
     async def evaluate(self, expression: str) -> Any:
         """Evaluate JavaScript in the page and return its JSON value."""
@@ -402,6 +485,41 @@ class Cdp:
             await self._reader
 
 
+class PageNotReadyError(RuntimeError):
+    """A page did not show what it should (or kept loading) within its time bound."""
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What one look at a page found: its text and whether it is still busy."""
+
+    lines: list[str]
+    #: the spinner or progress bar showing (``JS_BUSY``), if any
+    busy: str | None = None
+
+    def missing(self, ready_text: Sequence[str]) -> list[str]:
+        """Return the expected texts the page does not show (yet)."""
+        joined = "\n".join(self.lines)
+        return [text for text in ready_text if text not in joined]
+
+    def ready(self, ready_text: Sequence[str], previous: Readiness | None) -> bool:
+        """
+        Tell whether the page has rendered: all expected text, nothing loading, text held still.
+
+        "Loading" alone on a line (or "Loading…") is what the frontend shows
+        while it fetches; a sentence that contains the word is not.
+        """
+        loading = any(line.rstrip(".…") == "Loading" for line in self.lines)
+        return (
+            bool(self.lines)
+            and not self.busy
+            and not loading
+            and not self.missing(ready_text)
+            and previous is not None
+            and previous.lines == self.lines
+        )
+
+
 @dataclass
 class Shooter:
     """Takes the screenshots and keeps what each page showed."""
@@ -412,41 +530,97 @@ class Shooter:
     width: int
     height: int
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: pause between two looks at a page (only the pace of polling: what is awaited is
+    #: the page's state, see :meth:`Readiness.ready`)
+    poll_interval: float = 0.25
+    #: exceptions the page's scripts threw (description, first line)
+    exceptions: list[str] = field(default_factory=list)
+    #: texts that are translations, not findings (see :func:`analyse_text`)
+    known_texts: Collection[str] = frozenset()
     _count: int = 0
+    _ready_text: Sequence[str] = ()
 
-    async def goto(self, path: str, *, ready_text: Sequence[str] = ()) -> list[str]:
-        """Load a frontend path and wait until its visible text settles."""
+    def note_exception(self, params: Mapping[str, Any]) -> None:
+        """Keep a ``Runtime.exceptionThrown`` event's message."""
+        details = params.get("exceptionDetails", {})
+        text = (details.get("exception") or {}).get("description") or details.get("text", "")
+        self.exceptions.append(str(text).split("\n", 1)[0][:300])
+
+    async def goto(
+        self,
+        path: str,
+        *,
+        ready_text: Sequence[str] = (),
+        strict: bool = False,
+        seconds: float = 30,
+    ) -> list[str]:
+        """Load a frontend path and wait until it has rendered (see :meth:`wait_ready`)."""
         loaded = self.cdp.expect("Page.loadEventFired")
         await self.cdp.call("Page.navigate", url=self.base_url + path)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(30):
+        try:
+            async with asyncio.timeout(seconds):
                 await loaded
-        return await self.settle(ready_text=ready_text)
+        except TimeoutError:
+            if strict:
+                raise PageNotReadyError(f"{path}: no load event within {seconds:.0f} s") from None
+        return await self.wait_ready(ready_text=ready_text, strict=strict, seconds=seconds)
+
+    async def wait_ready(
+        self, *, ready_text: Sequence[str] = (), strict: bool = True, seconds: float = 30
+    ) -> list[str]:
+        """
+        Wait until the page shows every ``ready_text``, shows no spinner, and its text holds still.
+
+        Each look waits for web fonts and two animation frames first. ``seconds``
+        only bounds a page that never gets there: then ``strict`` raises
+        :class:`PageNotReadyError` (with what was missing), else the text is
+        returned as it is.
+        """
+        self._ready_text = tuple(ready_text)
+        deadline = time.monotonic() + seconds
+        previous: Readiness | None = None
+        while True:
+            look = await self.look()
+            if look.ready(ready_text, previous):
+                return look.lines
+            if time.monotonic() > deadline:
+                if not strict:
+                    return look.lines
+                raise PageNotReadyError(
+                    f"not ready within {seconds:.0f} s: missing {look.missing(ready_text)},"
+                    f" busy: {look.busy}; page text: {look.lines[-60:]}"
+                )
+            previous = look
+            await asyncio.sleep(self.poll_interval)
 
     async def settle(self, *, ready_text: Sequence[str] = (), seconds: float = 30) -> list[str]:
-        """Wait until the visible text stops changing (and holds ``ready_text``)."""
-        deadline = time.monotonic() + seconds
-        previous: list[str] | None = None
-        stable = 0
-        lines: list[str] = []
-        while time.monotonic() < deadline:
-            await asyncio.sleep(1.0)
-            lines = await self.text()
-            joined = "\n".join(lines)
-            waiting = "Loading" in joined or any(t not in joined for t in ready_text)
-            stable = stable + 1 if lines == previous and lines and not waiting else 0
-            if stable >= 2:
-                break
-            previous = lines
-        return lines
+        """Wait until the page has rendered, at most ``seconds``; return its text either way."""
+        return await self.wait_ready(ready_text=ready_text, strict=False, seconds=seconds)
+
+    async def look(self) -> Readiness:
+        """Return the visible text and whether a spinner shows, once a frame is drawn."""
+        busy = await self.cdp.evaluate(JS_BUSY)
+        return Readiness(await self.text(), str(busy) if busy else None)
 
     async def text(self) -> list[str]:
         """Return the page's visible text, one string per text node."""
         value = await self.cdp.evaluate(JS_VISIBLE_TEXT)
         return [str(line) for line in value or []]
 
-    async def shoot(self, name: str, *, full: bool = True) -> dict[str, Any]:
-        """Save ``NN_name.png`` and ``.txt``; return the page's findings."""
+    async def capture(
+        self, name: str, path: str, *, ready_text: Sequence[str] = (), full: bool = True
+    ) -> dict[str, Any]:
+        """Load ``path``, wait until it is ready (or raise), shoot it; return its findings."""
+        await self.goto(path, ready_text=ready_text, strict=True)
+        return await self.shoot(name, full=full, strict=True)
+
+    async def shoot(self, name: str, *, full: bool = True, strict: bool = False) -> dict[str, Any]:
+        """
+        Save ``NN_name.png`` and ``.txt``; return the page's findings.
+
+        ``full``: the viewport grows to the content's height first, and the page
+        is awaited again (same texts as the last wait) before the capture.
+        """
         self._count += 1
         stem = f"{self._count:02d}_{name}"
         height = self.height
@@ -455,14 +629,14 @@ class Shooter:
             height = min(self.height + extra, 12000)
         if height != self.height:
             await self.set_viewport(height)
-            await asyncio.sleep(1.5)
+            await self.wait_ready(ready_text=self._ready_text, strict=strict)
         shot = await self.cdp.call("Page.captureScreenshot", format="png")
         lines = await self.text()
         if height != self.height:
             await self.set_viewport(self.height)
         (self.out_dir / f"{stem}.png").write_bytes(base64.b64decode(shot["data"]))
         (self.out_dir / f"{stem}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        findings: dict[str, Any] = {"file": f"{stem}.png", **analyse_text(lines)}
+        findings: dict[str, Any] = {"file": f"{stem}.png", **analyse_text(lines, self.known_texts)}
         self.pages[stem] = findings
         print(f"  {stem}.png ({height} px high)")
         return findings
@@ -714,14 +888,6 @@ async def api_checks(hass: Hass, since: float) -> dict[str, Any]:
 # --- the run -------------------------------------------------------------------------
 
 
-async def _open_page(session: aiohttp.ClientSession, devtools: str) -> tuple[Cdp, Any]:
-    async with session.put(f"{devtools}/json/new?about:blank") as resp:
-        resp.raise_for_status()
-        target = await resp.json(content_type=None)
-    ws = await session.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0)
-    return Cdp(ws), target
-
-
 async def _wait_devtools(session: aiohttp.ClientSession, devtools: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while True:
@@ -802,6 +968,64 @@ async def _screens(shooter: Shooter, devices: Mapping[str, str]) -> dict[str, An
     return ui
 
 
+@contextlib.asynccontextmanager
+async def browser_page(
+    session: aiohttp.ClientSession,
+    devtools: str,
+    hass: Hass,
+    out_dir: Path,
+    *,
+    width: int = 1280,
+    height: int = 900,
+    timezone: str | None = None,
+) -> AsyncIterator[Shooter]:
+    """
+    Open a Chromium tab logged in as ``hass``'s user; yield it as a :class:`Shooter`.
+
+    The tokens go into ``localStorage.hassTokens`` before any frontend script
+    runs, so no login form is filled. ``timezone`` (IANA name) is the browser's
+    time zone: the server's makes "today" the same day on both sides. Motion is
+    reduced (the frontend then skips its animations). Exceptions the page's
+    scripts throw are kept in ``shooter.exceptions``.
+    """
+    async with session.put(f"{devtools}/json/new?about:blank") as resp:
+        resp.raise_for_status()
+        target = await resp.json(content_type=None)
+    ws = await session.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0)
+    cdp = Cdp(ws)
+    try:
+        en = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))
+        shooter = Shooter(
+            cdp, hass.base_url, out_dir, width, height, known_texts=translated_texts(en)
+        )
+        cdp.listen("Runtime.exceptionThrown", shooter.note_exception)
+        await cdp.call("Page.enable")
+        await cdp.call("Runtime.enable")
+        tokens = hass_tokens(hass.tokens, hass.base_url, hass.client_id, time.time())
+        origin = json.dumps(hass.base_url)
+        await cdp.call(
+            "Page.addScriptToEvaluateOnNewDocument",
+            source=(
+                f"if (location.origin === {origin}) "
+                f"localStorage.setItem('hassTokens', {json.dumps(tokens)});"
+            ),
+        )
+        if timezone:
+            await cdp.call("Emulation.setTimezoneOverride", timezoneId=timezone)
+        await cdp.call(
+            "Emulation.setEmulatedMedia",
+            features=[{"name": "prefers-reduced-motion", "value": "reduce"}],
+        )
+        await shooter.set_viewport(height)
+        yield shooter
+    finally:
+        await cdp.close()
+        await ws.close()
+        with contextlib.suppress(aiohttp.ClientError):
+            async with session.get(f"{devtools}/json/close/{target['id']}"):
+                pass
+
+
 async def run(args: argparse.Namespace, *, started_browser: bool) -> dict[str, Any]:
     """Run the API checks, then take the screenshots; return the report."""
     base_url = args.url.rstrip("/")
@@ -813,50 +1037,108 @@ async def run(args: argparse.Namespace, *, started_browser: bool) -> dict[str, A
         since = time.time() - args.since_minutes * 60
         print("API checks (devices, entities, logbook, add-flow errors)")
         report = await api_checks(hass, since)
-        cdp, target = await _open_page(session, args.devtools)
-        try:
-            await cdp.call("Page.enable")
-            await cdp.call("Runtime.enable")
-            tokens = hass_tokens(hass.tokens, base_url, hass.client_id, time.time())
-            origin = json.dumps(base_url)
-            await cdp.call(
-                "Page.addScriptToEvaluateOnNewDocument",
-                source=(
-                    f"if (location.origin === {origin}) "
-                    f"localStorage.setItem('hassTokens', {json.dumps(tokens)});"
-                ),
-            )
-            shooter = Shooter(cdp, base_url, args.out, args.width, args.height)
-            await shooter.set_viewport(args.height)
+        async with browser_page(
+            session, args.devtools, hass, args.out, width=args.width, height=args.height
+        ) as shooter:
             report["ui"] = await _screens(shooter, report["devices"])
             report["pages"] = shooter.pages
-        finally:
-            await cdp.close()
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(f"{args.devtools}/json/close/{target['id']}"):
-                    pass
+            report["page_exceptions"] = shooter.exceptions
     return report
 
 
-def start_chromium(binary: str, devtools: str, profile: str) -> subprocess.Popen[bytes]:
-    """Start a headless Chromium (flags that work as root in a container)."""
-    port = devtools.rstrip("/").rsplit(":", 1)[-1]
-    return subprocess.Popen(  # noqa: S603 - the browser the user named
-        [
-            binary,
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--hide-scrollbars",
-            "--lang=en-US",
-            f"--remote-debugging-port={port}",
-            f"--user-data-dir={profile}",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+# Chromium as a headless test browser: as root in a container (no sandbox, no GPU,
+# no /dev/shm), and with no traffic to anywhere but this machine: every host name
+# but 127.0.0.1 and localhost resolves to nothing, no proxy, and none of
+# the browser's own background services (updates, sync, metrics, safe browsing).
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--lang=en-US",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+    "--no-proxy-server",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--no-pings",
+    "--metrics-recording-only",
+    "--password-store=basic",
+)
+
+
+def start_chromium(
+    binary: str, profile: str | Path, *, port: int = 0, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """
+    Start a headless Chromium with its DevTools endpoint on ``port``.
+
+    ``port=0``: a free port chosen by Chromium, read with :func:`devtools_port`.
+    Its output goes to ``log`` (else nowhere).
+    """
+    command = [
+        binary,
+        *CHROMIUM_FLAGS,
+        f"--remote-debugging-port={port}",
+        f"--user-data-dir={profile}",
+        "about:blank",
+    ]
+    if log is None:
+        return subprocess.Popen(  # noqa: S603 - the browser the caller named
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    with log.open("ab") as out:
+        return subprocess.Popen(  # noqa: S603 - the browser the caller named
+            command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def parse_devtools_active_port(text: str) -> int | None:
+    """Return the port in Chromium's ``DevToolsActivePort`` file, once its first line is written."""
+    first = text.split("\n", 1)[0].strip()
+    return int(first) if first.isdigit() and "\n" in text else None
+
+
+async def devtools_port(
+    profile: Path, browser: subprocess.Popen[bytes], *, seconds: float = 60
+) -> int:
+    """Wait until Chromium has written the port it listens on into its profile; return it."""
+    deadline = time.monotonic() + seconds
+    marker = profile / "DevToolsActivePort"
+    while True:
+        with contextlib.suppress(OSError):
+            port = parse_devtools_active_port(marker.read_text(encoding="utf-8"))
+            if port:
+                return port
+        if browser.poll() is not None:
+            raise RuntimeError(f"chromium exited with code {browser.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"chromium wrote no DevTools port within {seconds:.0f} s")
+        await asyncio.sleep(0.1)
+
+
+def stop_chromium(browser: subprocess.Popen[bytes]) -> None:
+    """Stop Chromium and its helper processes (its own process group)."""
+    if browser.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(browser.pid, signal.SIGTERM)
+    try:
+        browser.wait(15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(browser.pid, signal.SIGKILL)
+        browser.wait(5)
 
 
 def summary(report: Mapping[str, Any]) -> list[str]:
@@ -924,9 +1206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         if args.chromium:
             profile = stack.enter_context(tempfile.TemporaryDirectory(prefix="em-chromium-"))
-            browser = start_chromium(args.chromium, args.devtools, profile)
-            stack.callback(browser.wait, 10)
-            stack.callback(browser.terminate)
+            port = int(args.devtools.rstrip("/").rsplit(":", 1)[-1])
+            browser = start_chromium(args.chromium, profile, port=port)
+            stack.callback(stop_chromium, browser)
         report = asyncio.run(run(args, started_browser=bool(args.chromium)))
     (args.out / "report.json").write_text(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
