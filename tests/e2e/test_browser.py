@@ -515,21 +515,21 @@ async def _browse(demo: Demo, chromium: str, out: Path, profile: Path) -> dict[s
 
 
 def test_browser_pages_show_no_error_and_no_raw_key(
-    demo: Demo, chromium: str, tmp_path: Path
+    demo: Demo, chromium: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Every captured page renders, with our sensors on the Energy pages, and shows nothing wrong."""
     out = _artifacts()
     out.mkdir(parents=True, exist_ok=True)
     for old in [*out.glob("[0-9][0-9]_*.png"), *out.glob("[0-9][0-9]_*.txt"), *out.glob("*.log")]:
         old.unlink()  # what an earlier run wrote
-    print(f"browser test artifacts: {out}")
     try:
         report = asyncio.run(_browse(demo, chromium, out, tmp_path / "chromium-profile"))
     finally:
         with contextlib.suppress(OSError):
             shutil.copy(demo.log, out / "develop.log")
         shutil.copy(demo.out, out / "develop.out")
-        print(f"browser test artifacts: {out}")
+        with capsys.disabled():  # shown even when pytest captures the output
+            print(f"\nbrowser test: screenshots, page texts, report.json and logs in {out}")
     problems = screenshots.page_problems(report["pages"])
     assert not problems, "\n".join(problems)
     assert report["pages"], report
