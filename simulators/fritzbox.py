@@ -18,10 +18,18 @@ What it does like a real box (see ``/work/shared/research/fritzbox_aha.md``):
   right, 403 too (not counted). Unknown command or AIN: 400.
 * ``reboot()`` ends all sessions; ``offline`` drops connections (a box that is rebooting).
 * Devices: plugs whose energy advances with their power on the injected clock,
-  thermostats, contacts, a device that is not present.
-* Controls: ``setswitchon``/``setswitchoff`` switch a plug (off: 0 W, no energy) and
-  answer its state; ``sethkrtsoll`` takes 16-56 (0.5 °C steps), 253 (off) or 254 (on),
-  400 otherwise; a device that is not present answers ``inval``.
+  thermostats, a device that is not present, and two HAN-FUN devices listed the way real
+  boxes list them: the device (bit 0, its real product and firmware, a battery or
+  nothing) and its unit ``<AIN>-1`` (bit 13, firmware ``0.0``, ``<etsiunitinfo>`` naming
+  the device's id) carrying the values: a door contact (``<alert>``) and a plug that is
+  only on/off (bit 15 without 9, ``<simpleonoff>``).
+* Controls, with AVM's preconditions (function bits): ``setswitchon``/``setswitchoff``
+  switch a socket (bit 9; off: 0 W, no energy) and answer its state;
+  ``setsimpleonoff&onoff=0|1|2`` (off, on, toggle) switches an on/off device (bit 15) and
+  answers nothing (pyfritzhome ignores the answer; that real boxes also accept
+  ``setswitchon`` for a HAN-FUN plug, as python-fritzhome #83's testers report, is not
+  modelled); ``sethkrtsoll`` takes 16-56 (0.5 °C steps), 253 (off) or 254 (on), 400
+  otherwise; a device that is not present answers ``inval``.
   :attr:`FakeFritzBox.failing_commands` answer HTTP 500.
 
 The clock is injected (:class:`ManualClock` in tests); the CLI uses the wall clock.
@@ -38,6 +46,7 @@ import signal
 import time
 from typing import TYPE_CHECKING, Final
 from xml.sax.saxutils import escape, quoteattr
+import zlib
 
 from aiohttp import web
 
@@ -52,6 +61,14 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT: Final = 20 * 60.0
 MAX_BLOCK: Final = 3600
+UNIT_TYPES: Final = ((1 << 4, 514, "256"), (1 << 15, 262, "512"))
+"""HAN-FUN unit type and interfaces by function: a window/door contact (alert), a socket."""
+
+
+def xml_id(ain: str) -> int:
+    """Return the box's ``id`` of a device: units from 2000, devices below (stable per AIN)."""
+    crc = zlib.crc32(ain.encode())
+    return 2000 + crc % 1000 if "-" in ain else 16 + crc % 1000
 
 
 EMPTY_LISTS = {"gettemplatelistinfos": "templatelist", "gettriggerlistinfos": "triggerlist"}
@@ -97,6 +114,12 @@ class SimDevice:
     monthly_wh: list[int | None] = field(default_factory=list)
     radio_loss: bool = False
     """Present but reporting 0 V / 0 W / 0 Wh (HA #55799)."""
+    firmware: str = "04.27"
+    manufacturer: str = "AVM"
+    lock: bool = False
+    """Switching through the box's UI and the API is locked (``<switch><lock>``)."""
+    device_lock: bool = False
+    """The buttons on the plug are locked (``<switch><devicelock>``)."""
 
     @property
     def drawn_mw(self) -> int:
@@ -113,9 +136,9 @@ class SimDevice:
         bits = self.functionbitmask
         present = self.present
         parts = [
-            f'<device identifier={quoteattr(self.ain)} id="{abs(hash(self.ain)) % 90000 + 10000}"'
-            f' functionbitmask="{bits}" fwversion="04.27" manufacturer="AVM"'
-            f" productname={quoteattr(self.product)}>",
+            f'<device identifier={quoteattr(self.ain)} id="{xml_id(self.ain)}"'
+            f" functionbitmask={quoteattr(str(bits))} fwversion={quoteattr(self.firmware)}"
+            f" manufacturer={quoteattr(self.manufacturer)} productname={quoteattr(self.product)}>",
             f"<present>{int(present)}</present><txbusy>0</txbusy><name>{escape(self.name)}</name>",
         ]
         if self.battery is not None:
@@ -130,9 +153,11 @@ class SimDevice:
         if bits & (1 << 9):
             parts.append(
                 f"<switch><state>{val(int(self.switch_on))}</state><mode>manuell</mode>"
-                f"<lock>0</lock><devicelock>0</devicelock></switch>"
-                f"<simpleonoff><state>{val(int(self.switch_on))}</state></simpleonoff>"
+                f"<lock>{val(int(self.lock))}</lock>"
+                f"<devicelock>{val(int(self.device_lock))}</devicelock></switch>"
             )
+        if bits & (1 << 15):  # plugs repeat their state here; an on/off unit has only this
+            parts.append(f"<simpleonoff><state>{val(int(self.switch_on))}</state></simpleonoff>")
         if bits & (1 << 7):
             lost = self.radio_loss
             parts.append(
@@ -163,6 +188,15 @@ class SimDevice:
                 )
             )
             parts.append(f"<hkr>{hkr}</hkr>")
+        if bits & (1 << 13):  # a HAN-FUN unit names its device by the device's id
+            unit_type, interfaces = next(
+                ((kind, ifs) for bit, kind, ifs in UNIT_TYPES if bits & bit), (256, "")
+            )
+            parts.append(
+                f"<etsiunitinfo><etsideviceid>{xml_id(self.ain.rpartition('-')[0])}"
+                f"</etsideviceid><unittype>{unit_type}</unittype>"
+                f"<interfaces>{interfaces}</interfaces></etsiunitinfo>"
+            )
         parts.append("</device>")
         return "".join(parts)
 
@@ -188,7 +222,7 @@ class SimDevice:
 
 
 def demo_devices() -> list[SimDevice]:
-    """Return a plug, a second plug, a thermostat, a window contact, a plug out of reach."""
+    """Return two plugs, a thermostat, a HAN-FUN door contact and plug, a plug out of reach."""
     return [
         SimDevice(
             "11657 0067315",
@@ -231,8 +265,44 @@ def demo_devices() -> list[SimDevice]:
                 "errorcode": 0,
             },
         ),
+        # a HAN-FUN contact: the device carries the battery, its unit the contact
         SimDevice(
-            "11934 0654321-1", "Terrace door", "FRITZ!DECT 350", 8208, celsius_tenths=None, alert=0
+            "11934 0654321",
+            "Terrace door",
+            "FRITZ!DECT 350",
+            1,
+            celsius_tenths=None,
+            battery=90,
+            firmware="03.58",
+        ),
+        SimDevice(
+            "11934 0654321-1",
+            "Terrace door",
+            "FRITZ!DECT 350",
+            8208,
+            celsius_tenths=None,
+            alert=0,
+            firmware="0.0",
+        ),
+        # a HAN-FUN plug of another maker: the device carries nothing, its unit is on/off
+        SimDevice(
+            "11324 0716524",
+            "Garden socket",
+            "HAN-FUN",
+            1,
+            celsius_tenths=None,
+            firmware="30.17.04.02.018",
+            manufacturer="0x2c3c",
+        ),
+        SimDevice(
+            "11324 0716524-1",
+            "Garden socket",
+            "HAN-FUN",
+            40960,
+            celsius_tenths=None,
+            switch_on=False,
+            firmware="0.0",
+            manufacturer="0x2c3c",
         ),
         SimDevice("11657 0999999", "Garage", "FRITZ!DECT 200", 35712, present=False),
     ]
@@ -432,6 +502,14 @@ class FakeFritzBox:
                 return web.Response(text="inval\n")
             device.switch_on = command == "setswitchon"
             return web.Response(text=f"{int(device.switch_on)}\n")
+        if command == "setsimpleonoff" and device.functionbitmask & (1 << 15):
+            onoff = request.query.get("onoff", "")
+            if onoff not in ("0", "1", "2"):
+                return web.Response(status=400)
+            if not device.present:
+                return web.Response(text="inval\n")
+            device.switch_on = not device.switch_on if onoff == "2" else onoff == "1"
+            return web.Response(text="")
         if command == "sethkrtsoll" and device.functionbitmask & (1 << 6):
             param = request.query.get("param", "")
             if not param.isdigit() or not (16 <= int(param) <= 56 or int(param) in (253, 254)):

@@ -42,6 +42,8 @@ PLUG = "116570067315"
 PLUG_AIN = "11657 0067315"
 THERMOSTAT = "099950123456"
 THERMOSTAT_AIN = "09995 0123456"
+UNIT = "113240716524-1"
+UNIT_AIN = "11324 0716524-1"
 
 
 async def _setup(hass: HomeAssistant, server: FakeFritzBoxServer) -> Any:
@@ -50,6 +52,13 @@ async def _setup(hass: HomeAssistant, server: FakeFritzBoxServer) -> Any:
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
+
+
+async def _poll(hass: HomeAssistant, box: FakeFritzBoxServer) -> None:
+    """Poll the box now (what the poll interval would do)."""
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    await entry.runtime_data.poller.async_refresh()
+    await hass.async_block_till_done()
 
 
 def _entity_id(entity_registry: er.EntityRegistry, platform: str, uid: str) -> str:
@@ -96,6 +105,82 @@ async def test_plug_switch_turns_the_socket_and_reads_it_back(
     garage = _entity_id(entity_registry, "switch", "116570999999_switch")
     assert _get(hass, garage).state == STATE_UNAVAILABLE
     assert box.box.stale_sid_requests == 0
+
+
+async def test_a_han_fun_plug_unit_is_switched_with_setsimpleonoff(
+    hass: HomeAssistant, box: FakeFritzBoxServer, entity_registry: er.EntityRegistry
+) -> None:
+    await _setup(hass, box)
+    switch = _entity_id(entity_registry, "switch", f"{UNIT}_switch")
+    state = _get(hass, switch)
+    assert state.state == STATE_OFF and state.attributes["friendly_name"] == "Garden socket"
+    unit = box.box.devices[UNIT_AIN]
+    box.box.commands.clear()
+    await hass.services.async_call(
+        SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: switch}, blocking=True
+    )
+    assert unit.switch_on and _get(hass, switch).state == STATE_ON
+    assert box.box.commands == ["setsimpleonoff", "getdevicelistinfos"]
+    await hass.services.async_call(
+        SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True
+    )
+    assert not unit.switch_on and _get(hass, switch).state == STATE_OFF
+    # out of reach since the last poll: the box answers "inval", said by name
+    unit.present = False
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(
+            SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: switch}, blocking=True
+        )
+    assert raised.value.translation_placeholders == {
+        "name": "Garden socket",
+        "error": "setsimpleonoff: inval",
+    }
+    assert box.box.stale_sid_requests == 0
+
+
+async def test_lock_state_and_a_locked_plug_is_not_switched(
+    hass: HomeAssistant, box: FakeFritzBoxServer, entity_registry: er.EntityRegistry
+) -> None:
+    plug = box.box.devices[PLUG_AIN]
+    plug.lock = True  # switching through the box's UI and the API is locked
+    box.box.devices[THERMOSTAT_AIN].hkr["devicelock"] = 1  # its buttons are locked
+    await _setup(hass, box)
+    lock = _get(hass, _entity_id(entity_registry, "binary_sensor", f"{PLUG}_lock"))
+    assert lock.state == STATE_OFF  # device class lock: off is locked
+    assert lock.attributes["device_class"] == "lock"
+    assert lock.attributes["friendly_name"] == "Washing machine Lock via box UI/API"
+    registry_entry = entity_registry.async_get(lock.entity_id)
+    assert registry_entry is not None and registry_entry.entity_category == "diagnostic"
+    buttons = _get(hass, _entity_id(entity_registry, "binary_sensor", f"{PLUG}_device_lock"))
+    assert buttons.state == STATE_ON  # unlocked
+    assert buttons.attributes["friendly_name"] == "Washing machine Button lock on device"
+    for key, state in (("lock", STATE_ON), ("device_lock", STATE_OFF)):
+        uid = f"{THERMOSTAT}_{key}"
+        assert _get(hass, _entity_id(entity_registry, "binary_sensor", uid)).state == state
+    # not present: unavailable; the contact has no lock
+    garage = _entity_id(entity_registry, "binary_sensor", "116570999999_lock")
+    assert _get(hass, garage).state == STATE_UNAVAILABLE
+    assert (
+        entity_registry.async_get_entity_id("binary_sensor", DOMAIN, "119340654321-1_lock") is None
+    )
+    # a locked plug: the command is refused before it is sent, as core does
+    switch = _entity_id(entity_registry, "switch", f"{PLUG}_switch")
+    box.box.commands.clear()
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(
+            SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True
+        )
+    assert raised.value.translation_key == "fritzbox_locked"
+    assert raised.value.translation_placeholders == {"name": "Washing machine"}
+    assert box.box.commands == [] and plug.switch_on
+    # unlocked on the box: the next poll says so, and the plug switches again
+    plug.lock = False
+    await _poll(hass, box)
+    assert _get(hass, lock.entity_id).state == STATE_ON
+    await hass.services.async_call(
+        SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True
+    )
+    assert not plug.switch_on
 
 
 async def test_thermostat_target_modes_and_presets(

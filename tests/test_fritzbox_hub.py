@@ -93,6 +93,77 @@ async def test_devices_behind_the_box_with_units(
     assert box.box.sessions == {}
 
 
+async def test_han_fun_units_are_devices_with_their_devices_identity(
+    hass: HomeAssistant,
+    box: FakeFritzBoxServer,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    entry = await _setup(hass, box)
+    hub: FritzboxHub = entry.runtime_data
+
+    def device(key: str) -> dr.DeviceEntry | None:
+        return device_registry.async_get_device_by_identifier((DOMAIN, key), entry.entry_id)
+
+    # a contact whose device carries the battery: the device, and its unit behind it
+    holder, contact = device("119340654321"), device("119340654321-1")
+    assert holder is not None and contact is not None
+    assert holder.via_device_id == hub.device_id
+    assert contact.via_device_id == holder.id
+    assert (contact.name, contact.model, contact.sw_version) == (
+        "Terrace door",
+        "FRITZ!DECT 350",
+        "03.58",  # the device's firmware, not the unit's 0.0
+    )
+    assert float(_state(hass, entity_registry, "sensor", "119340654321_battery")) == 90
+    assert _state(hass, entity_registry, "binary_sensor", "119340654321-1_alarm") == "off"
+    # a plug whose device carries nothing: no device for it, the unit behind the box
+    assert device("113240716524") is None and "113240716524" not in hub.listed
+    plug = device("113240716524-1")
+    assert plug is not None and plug.via_device_id == hub.device_id
+    assert (plug.name, plug.manufacturer, plug.model, plug.sw_version) == (
+        "Garden socket",
+        "0x2c3c",
+        "HAN-FUN",
+        "30.17.04.02.018",
+    )
+    assert _state(hass, entity_registry, "switch", "113240716524-1_switch") == "off"
+    assert _state(hass, entity_registry, "binary_sensor", "113240716524-1_switch_on") == "off"
+    # the unit is a plain on/off unit: no power, no lock
+    for platform, uid in (("sensor", "power"), ("binary_sensor", "lock")):
+        assert (
+            entity_registry.async_get_entity_id(platform, DOMAIN, f"113240716524-1_{uid}") is None
+        )
+    await _poll(hass, entry)  # later polls keep it that way
+    assert device("113240716524") is None and contact.via_device_id == holder.id
+
+
+async def test_the_device_an_older_version_made_of_a_unit_holder_is_removed(
+    hass: HomeAssistant,
+    box: FakeFritzBoxServer,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Before units took their device's identity, the holder was a device with one entity."""
+    entry = entry_for(box)
+    entry.add_to_hass(hass)
+    old = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, "113240716524")}, name="HAN-FUN"
+    )
+    entity_registry.async_get_or_create(
+        "sensor", DOMAIN, "113240716524_rejected_readings", config_entry=entry, device_id=old.id
+    )
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert device_registry.async_get(old.id) is None
+    assert (
+        entity_registry.async_get_entity_id("sensor", DOMAIN, "113240716524_rejected_readings")
+        is None
+    )
+    # the unit keeps its unique IDs
+    assert entity_registry.async_get_entity_id("switch", DOMAIN, "113240716524-1_switch")
+
+
 async def test_new_gone_and_returning_devices(
     hass: HomeAssistant,
     box: FakeFritzBoxServer,

@@ -107,9 +107,16 @@ class Hub(ABC):
 
     # --- devices -------------------------------------------------------------------
     @callback
-    def add_coordinator(self, coordinator: MeterCoordinator[Any]) -> None:
-        """Register a device's coordinator and tell the platforms."""
-        coordinator.via_device_id = self.device_id
+    def add_coordinator(
+        self, coordinator: MeterCoordinator[Any], via_device_id: str | None = None
+    ) -> None:
+        """
+        Register a device's coordinator and tell the platforms.
+
+        The device sits behind the hub's device, or behind ``via_device_id`` (a registered
+        device it is part of: a HAN-FUN unit's device).
+        """
+        coordinator.via_device_id = via_device_id or self.device_id
         self.coordinators[coordinator.device_key] = coordinator
         for listener in list(self._listeners):
             listener(coordinator)

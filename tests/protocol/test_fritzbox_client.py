@@ -268,6 +268,28 @@ async def test_switch_commands_change_the_plug_and_answer_its_state(rig: Rig) ->
     assert rig.box.stale_sid_requests == 0
 
 
+async def test_an_on_off_unit_is_switched_with_setsimpleonoff(rig: Rig) -> None:
+    client = rig.client()
+    unit = rig.box.devices["11324 0716524-1"]
+    await client.set_simple_on_off("11324 0716524-1", on=True)
+    assert unit.switch_on
+    assert (await client.device_list())["113240716524-1"].values["switch_on"] is True
+    await client.set_simple_on_off("11324 0716524-1", on=False)
+    assert not unit.switch_on
+    # the fake box keeps to AVM's preconditions: setsimpleonoff needs bit 15
+    with pytest.raises(AhaResponseError, match="HTTP 400"):
+        await client.set_simple_on_off("09995 0123456", on=True)
+    with pytest.raises(AhaResponseError, match="HTTP 400"):
+        await client.command("setsimpleonoff", "11324 0716524-1", {"onoff": "3"})
+    await client.command("setsimpleonoff", "11324 0716524-1", {"onoff": "2"})  # toggle
+    assert unit.switch_on
+    unit.present = False
+    with pytest.raises(AhaResponseError, match="inval"):
+        await client.set_simple_on_off("11324 0716524-1", on=False)
+    assert rig.box.commands.count("setsimpleonoff") == 6
+    assert rig.box.stale_sid_requests == 0
+
+
 async def test_thermostat_target_in_half_degrees_and_the_sentinels(rig: Rig) -> None:
     client = rig.client()
     hkr = rig.box.devices["09995 0123456"].hkr

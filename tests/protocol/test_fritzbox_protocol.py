@@ -110,8 +110,11 @@ def test_real_dect210_capture() -> None:
         "voltage": 227.292,
         "temperature": 25.0,
         "switch_on": True,
+        "lock": True,  # switching through the box's UI and the API is locked
+        "device_lock": False,
         "current": 0.0,
     }
+    assert device.parent is None and not device.only_units
 
 
 def test_not_present_device_has_values_but_no_readings() -> None:
@@ -132,6 +135,8 @@ def test_not_present_device_has_values_but_no_readings() -> None:
         "voltage",
         "temperature",
         "switch_on",
+        "lock",
+        "device_lock",
         "current",
     }
     assert all(value is None for value in device.values.values())
@@ -224,11 +229,67 @@ def test_simulator_xml_parses_like_the_captures() -> None:
     assert devices["116570999999"].present is False
     assert devices["099950123456"].values["hkr_target"] == 21.0
     assert devices["119340654321-1"].values["alarm"] is False
+    # the HAN-FUN devices in the shape of real lists: a unit with its device's identity
+    assert devices["119340654321-1"].parent == "119340654321"
+    assert devices["119340654321-1"].firmware == "03.58"
+    assert devices["113240716524"].only_units
+    assert devices["113240716524-1"].values == {"switch_on": False}
 
 
 def test_every_field_row_is_unique() -> None:
-    keys = [row.key for row in FIELDS]
-    assert len(keys) == len(set(keys))
+    """One row per value and device kind; a value's rows for other kinds decode alike."""
+    kinds = [(row.key, row.function) for row in FIELDS]
+    assert len(kinds) == len(set(kinds))
+    for key in {row.key for row in FIELDS}:
+        assert len({row.decode for row in FIELDS if row.key == key}) == 1, key
+
+
+def test_lock_state_of_plugs_and_thermostats() -> None:
+    """``lock`` (box UI and API) and ``devicelock`` (buttons) sit in <switch> or <hkr>."""
+    xml = (
+        '<devicelist><device identifier="1" functionbitmask="35712"><present>1</present>'
+        "<switch><state>1</state><lock>0</lock><devicelock>1</devicelock></switch></device>"
+        '<device identifier="2" functionbitmask="320"><present>1</present>'
+        "<hkr><tsoll>42</tsoll><lock>1</lock><devicelock></devicelock></hkr></device>"
+        # older plug firmware has no <devicelock> (python-fritzhome: "optional value")
+        '<device identifier="3" functionbitmask="896"><present>1</present>'
+        "<switch><state>0</state><lock>1</lock></switch></device>"
+        '<device identifier="4" functionbitmask="8208"><present>1</present>'
+        "<alert><state>0</state></alert></device></devicelist>"
+    )
+    devices = parse_device_list(xml)
+    assert (devices["1"].values["lock"], devices["1"].values["device_lock"]) == (False, True)
+    # an empty element is no reading
+    assert (devices["2"].values["lock"], devices["2"].values["device_lock"]) == (True, None)
+    assert devices["3"].values["lock"] is True and "device_lock" not in devices["3"].values
+    assert "lock" not in devices["4"].values
+
+
+def test_han_fun_units_take_their_devices_identity() -> None:
+    devices = parse_device_list((FIXTURES / "hanfun.xml").read_text())
+    # a HAN-FUN plug of another maker: the device holds nothing, the unit is on/off
+    holder, plug = devices["113240555001"], devices["113240555001-1"]
+    assert holder.only_units and holder.values == {}
+    assert plug.parent == "113240555001" and not plug.only_units
+    assert plug.functions == Function.HAN_FUN_UNIT | Function.ON_OFF
+    assert plug.values == {"switch_on": True}  # <simpleonoff>: no bit 9, no <switch>
+    assert (plug.name, plug.product, plug.manufacturer) == ("Garden socket", "HAN-FUN", "0x2c3c")
+    assert plug.firmware == "30.17.04.02.018"  # the device's, not the unit's "0.0"
+    # a contact: the device carries the battery, so it is more than a holder of units
+    device, contact = devices["152820555002"], devices["152820555002-1"]
+    assert device.values == {"battery": 15, "battery_low": True} and not device.only_units
+    assert contact.values == {"alarm": True}
+    assert (contact.product, contact.firmware) == ("FRITZ!Smart Control 350", "03.58")
+    assert contact.parent == "152820555002"
+    # a light's on/off state is no socket: left out with the rest of the light
+    assert devices["130770555003-1"].values == {}
+    assert devices["130770555003"].only_units
+    # a blind's <alert> is a bitmask of faults: no contact (blinds are left out)
+    assert devices["142760555005-1"].values == {}
+    # a unit listed without its device keeps its own identity, "0.0" is no firmware
+    alarm = devices["113240555004-1"]
+    assert alarm.parent is None and alarm.firmware == "" and alarm.product == "HAN-FUN"
+    assert not alarm.present and alarm.values == {"alarm": None}
 
 
 @settings(max_examples=300, deadline=None)

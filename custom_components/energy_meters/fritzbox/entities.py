@@ -5,9 +5,12 @@ A device gets an entity for each value its function bits give it
 (``exists_fn``: the key is in its decoded values); a value without a reading now
 is unknown, and a device that is not present is unavailable.
 
-Controls: a switchable socket (function bit 9) gets a switch (``setswitchon/off``), a
-thermostat a climate entity (``sethkrtsoll``: heat/off, 8-28 °C in 0.5 °C steps,
-presets comfort, eco and boost = valve fully open), like core ``fritzbox``.
+Controls: a switchable socket (function bit 9) gets a switch (``setswitchon/off``), so
+does a HAN-FUN on/off unit (bit 15 without 9: ``setsimpleonoff``); a thermostat gets a
+climate entity (``sethkrtsoll``: heat/off, 8-28 °C in 0.5 °C steps, presets comfort, eco
+and boost = valve fully open), like core ``fritzbox``. A device locked on the box
+(``lock``: no switching through its UI or the API) is refused a command before it is
+sent, as core does.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from ..descriptions import (
     MeterSwitchEntityDescription,
 )
 from ..protocol.fritzbox.client import AhaClient, AhaError
-from ..protocol.fritzbox.devices import HKR_MAX_CELSIUS, HKR_MIN_CELSIUS
+from ..protocol.fritzbox.devices import HKR_MAX_CELSIUS, HKR_MIN_CELSIUS, Function
 from ..update_policy import Cadence
 
 if TYPE_CHECKING:
@@ -69,6 +72,11 @@ def _binary(key: str, **kwargs: Any) -> MeterBinarySensorEntityDescription:
     return MeterBinarySensorEntityDescription(
         key=key, value_fn=_value(key), exists_fn=_has(key), **kwargs
     )
+
+
+def _unlocked(key: str) -> Any:
+    """Device class lock: on means unlocked (the box's flag is 1 when locked)."""
+    return lambda data: None if (locked := data.values.get(key)) is None else not locked
 
 
 def _thermostat(key: str, cadence: Cadence = Cadence.SLOW) -> MeterSensorEntityDescription:
@@ -161,6 +169,23 @@ FRITZBOX_BINARY_SENSORS: Final[tuple[MeterBinarySensorEntityDescription, ...]] =
     ),
     _binary("boost", translation_key="boost"),
     _binary("alarm", device_class=BinarySensorDeviceClass.OPENING, cadence=Cadence.ALARM),
+    # Settings made on the box, read only: a binary sensor cannot be CONFIG (Home Assistant
+    # refuses to add one: CONFIG is for entities that change a setting), so DIAGNOSTIC, as
+    # in core. Plugs and thermostats: "lock" forbids switching through the box's UI and the
+    # API (commands are refused, see _run), "device_lock" the buttons on the device. They
+    # rarely change; when they do, at once, as the refusal does.
+    *(
+        MeterBinarySensorEntityDescription(
+            key=key,
+            translation_key=key,
+            device_class=BinarySensorDeviceClass.LOCK,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            value_fn=_unlocked(key),
+            exists_fn=_has(key),
+            cadence=Cadence.ALARM,
+        )
+        for key in ("lock", "device_lock")
+    ),
 )
 
 
@@ -169,6 +194,12 @@ async def _run(
     coordinator: FritzDeviceCoordinator, command: Callable[[AhaClient, str], Awaitable[object]]
 ) -> None:
     """Send one command for the device; a refused or failed one is a translated error."""
+    if coordinator.data is not None and coordinator.data.values.get("lock"):
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="fritzbox_locked",
+            translation_placeholders={"name": coordinator.device.name},
+        )
     client: AhaClient = coordinator.config_entry.runtime_data.client
     try:
         await command(client, coordinator.device.ain)
@@ -181,7 +212,11 @@ async def _run(
 
 
 async def _turn(coordinator: FritzDeviceCoordinator, on: bool) -> None:
-    await _run(coordinator, lambda client, ain: client.set_switch(ain, on))
+    """Switch a socket (bit 9) with ``setswitchon/off``, a HAN-FUN unit with ``setsimpleonoff``."""
+    if coordinator.device.functions & Function.SOCKET:
+        await _run(coordinator, lambda client, ain: client.set_switch(ain, on))
+    else:
+        await _run(coordinator, lambda client, ain: client.set_simple_on_off(ain, on))
 
 
 async def _set_target(coordinator: FritzDeviceCoordinator, celsius: float) -> None:

@@ -1,4 +1,13 @@
-"""A FRITZ!Box hub: the box is a device; its plugs, thermostats and contacts sit behind it."""
+"""
+A FRITZ!Box hub: the box is a device; its plugs, thermostats and contacts sit behind it.
+
+A HAN-FUN device is listed as the device and its units (``<AIN>-<n>``, which carry the
+values). Each unit is a device of its own (its unique IDs are the unit's AIN, as they
+always were), named by the box, with the product and firmware of the device it belongs to.
+When that device has values of its own (a battery), it is a device too and its units sit
+behind it (``via_device_id``), as the box's devices sit behind the box; when it has none,
+it is not shown at all: a device without entities would only be clutter.
+"""
 
 from __future__ import annotations
 
@@ -56,6 +65,7 @@ class FritzboxHub(Hub):
         """Log in, read the device list once, then follow every poll."""
         await self.backfill.async_load()
         await self.poller.async_config_entry_first_refresh()
+        self._remove_unit_holders()
         self._sync()
         self.entry.async_on_unload(self.poller.async_add_listener(self._sync))
 
@@ -75,8 +85,9 @@ class FritzboxHub(Hub):
             for coordinator in self.listed.values():
                 coordinator.async_set_unavailable(failure)
             return
-        devices = self.poller.data
-        for key, device in devices.items():
+        devices = {key: device for key, device in self.poller.data.items() if not device.only_units}
+        # a unit after its device, which must be registered before the unit links to it
+        for key, device in sorted(devices.items(), key=lambda item: item[1].parent is not None):
             if key in self.listed:
                 self._publish(self.listed[key], device)
             elif key in self.gone:
@@ -88,7 +99,7 @@ class FritzboxHub(Hub):
                 )
                 self._publish(coordinator, device)
                 self.listed[key] = coordinator
-                self.add_coordinator(coordinator)
+                self.add_coordinator(coordinator, self._parent_device_id(device))
         for key in [key for key in self.listed if key not in devices]:
             gone = self.gone[key] = self.listed.pop(key)
             del self.coordinators[key]
@@ -108,6 +119,25 @@ class FritzboxHub(Hub):
             coordinator.guards.last("energy"),
             3 * interval.total_seconds() if interval else 0.0,
         )
+
+    def _parent_device_id(self, unit: AhaDevice) -> str | None:
+        """Return the registry id of the device a HAN-FUN unit belongs to, if it is shown."""
+        if (parent := self.listed.get(unit.parent or "")) is None:
+            return None
+        return (
+            dr.async_get(self.hass)
+            .async_get_or_create(config_entry_id=self.entry.entry_id, **parent.device_info)
+            .id
+        )
+
+    def _remove_unit_holders(self) -> None:
+        """Remove the devices earlier versions made of HAN-FUN devices that only hold units."""
+        registry = dr.async_get(self.hass)
+        for key, device in self.poller.data.items():
+            if device.only_units and (
+                old := registry.async_get_device_by_identifier((DOMAIN, key), self.entry.entry_id)
+            ):
+                registry.async_remove_device(old.id)  # its entities go with it
 
     @callback
     def async_device_removed(self, device: dr.DeviceEntry) -> None:

@@ -262,6 +262,12 @@ class AhaClient:
             raise AhaResponseError(f"{switchcmd}: {answer or 'empty answer'}")
         return answer == "1"
 
+    async def set_simple_on_off(self, ain: str, on: bool) -> None:
+        """``setsimpleonoff`` (``onoff`` 1 or 0): a HAN-FUN on/off unit (bit 15 without 9)."""
+        answer = (await self.command("setsimpleonoff", ain, {"onoff": "1" if on else "0"})).strip()
+        if answer == "inval":  # the unit is not present
+            raise AhaResponseError("setsimpleonoff: inval")
+
     async def set_target_temperature(self, ain: str, celsius: float) -> None:
         """``sethkrtsoll``: a target of 8-28 °C (0.5 °C steps); ValueError outside."""
         await self._set_hkr(ain, encode_hkr_temperature(celsius))

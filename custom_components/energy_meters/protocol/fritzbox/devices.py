@@ -4,13 +4,22 @@
 Each row of :data:`FIELDS` says which function bit a value needs, where it sits in
 the ``<device>`` element and how its raw integer becomes a unit. A device carries
 the values whose bit is set (and whose element exists); an empty element, ``inval``
-or a device that is not present is ``None``, never 0.
+or a device that is not present is ``None``, never 0. A value that sits in different
+elements by device kind (a lock: ``<switch>`` or ``<hkr>``) has one row per kind;
+the first row that applies gives it.
+
+HAN-FUN devices (bit 0) are listed twice over: the device itself, often with no
+value (sometimes a battery), and one ``<device>`` per unit, identified
+``<AIN>-<n>`` (bit 13), which carries the values (``<alert>``, ``<simpleonoff>``,
+``<powermeter>``). A unit's own ``productname``, ``manufacturer`` and
+``fwversion`` are placeholders (``HAN-FUN``, a maker code, ``0.0``); the device's
+are the real ones, so a unit takes them from its device (:attr:`AhaDevice.parent`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntFlag
 from typing import Final
 from xml.etree.ElementTree import Element
@@ -23,6 +32,7 @@ type Reading = float | bool | None
 class Function(IntFlag):
     """The ``functionbitmask`` bits (AVM AHA interface)."""
 
+    NONE = 0
     HAN_FUN = 1 << 0
     LIGHT = 1 << 2
     ALARM = 1 << 4
@@ -85,6 +95,8 @@ class AhaField:
     """Bit that must be set; None: any device whose element exists (battery)."""
     path: str
     decode: Callable[[str], Reading]
+    excludes: Function = Function.NONE
+    """Bits that rule the row out (a light's on/off state is not a socket's)."""
 
 
 FIELDS: Final[tuple[AhaField, ...]] = (
@@ -96,6 +108,13 @@ FIELDS: Final[tuple[AhaField, ...]] = (
     AhaField("battery", None, "battery", _number(1)),  # %
     AhaField("battery_low", None, "batterylow", _flag),
     AhaField("switch_on", Function.SOCKET, "switch/state", _flag),
+    # a HAN-FUN plug unit (bits 13 + 15, no 9) has only <simpleonoff>; lights are left out
+    AhaField("switch_on", Function.ON_OFF, "simpleonoff/state", _flag, excludes=Function.LIGHT),
+    # 1: switching through the box's UI and the AHA API is locked / the device's buttons are
+    AhaField("lock", Function.SOCKET, "switch/lock", _flag),
+    AhaField("device_lock", Function.SOCKET, "switch/devicelock", _flag),
+    AhaField("lock", Function.THERMOSTAT, "hkr/lock", _flag),
+    AhaField("device_lock", Function.THERMOSTAT, "hkr/devicelock", _flag),
     AhaField("hkr_actual", Function.THERMOSTAT, "hkr/tist", _hkr_temperature),
     AhaField("hkr_target", Function.THERMOSTAT, "hkr/tsoll", _hkr_temperature),
     AhaField("hkr_comfort", Function.THERMOSTAT, "hkr/komfort", _hkr_temperature),
@@ -105,7 +124,8 @@ FIELDS: Final[tuple[AhaField, ...]] = (
     AhaField("hkr_on", Function.THERMOSTAT, "hkr/tsoll", lambda raw: raw == str(HKR_ON)),
     AhaField("window_open", Function.THERMOSTAT, "hkr/windowopenactiv", _flag),
     AhaField("boost", Function.THERMOSTAT, "hkr/boostactive", _flag),
-    AhaField("alarm", Function.ALARM, "alert/state", _flag),
+    # a contact's 0/1; on a blind <alert> is a bitmask of faults, not a contact
+    AhaField("alarm", Function.ALARM, "alert/state", _flag, excludes=Function.BLIND),
 )
 POWERMETER_KEYS: Final = frozenset({"power", "energy", "voltage", "current"})
 
@@ -124,11 +144,18 @@ class AhaDevice:
     present: bool
     values: dict[str, Reading] = field(default_factory=dict)
     """Every value the device carries; None when it has no reading now."""
+    parent: str | None = None
+    """Key of the HAN-FUN device this unit belongs to (product, maker, firmware are its)."""
 
     @property
     def key(self) -> str:
         """Stable identity: the AIN without spaces."""
         return self.ain.replace(" ", "")
+
+    @property
+    def only_units(self) -> bool:
+        """A HAN-FUN device with no value of its own: its units are the devices to show."""
+        return bool(self.functions & Function.HAN_FUN) and not self.values
 
 
 def _text(node: Element, path: str) -> str | None:
@@ -150,6 +177,8 @@ def parse_device(node: Element) -> AhaDevice | None:
     present = _text(node, "present") == "1"
     values: dict[str, Reading] = {}
     for row in FIELDS:
+        if row.key in values or functions & row.excludes:
+            continue  # an earlier row gave the value, or the row is not for this kind
         if row.function is not None and not functions & row.function:
             continue
         raw = _text(node, row.path)
@@ -196,7 +225,24 @@ def parse_device_list(text: str) -> dict[str, AhaDevice]:
         device = parse_device(node)
         if device is not None:
             devices[device.key] = device
+    for key, device in devices.items():
+        if device.functions & Function.HAN_FUN_UNIT:
+            devices[key] = _unit_of(device, devices.get(key.rpartition("-")[0]))
     return devices
+
+
+def _unit_of(unit: AhaDevice, parent: AhaDevice | None) -> AhaDevice:
+    """Give a HAN-FUN unit its device's identity (the unit's are placeholders)."""
+    if parent is None or not parent.functions & Function.HAN_FUN:
+        # no device listed (a trimmed list, a Zigbee unit): "0.0" is still no firmware
+        return replace(unit, firmware="") if unit.firmware == "0.0" else unit
+    return replace(
+        unit,
+        parent=parent.key,
+        product=parent.product or unit.product,
+        manufacturer=parent.manufacturer or unit.manufacturer,
+        firmware=parent.firmware or unit.firmware,
+    )
 
 
 @dataclass(frozen=True, slots=True)
