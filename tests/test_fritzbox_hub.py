@@ -292,11 +292,12 @@ async def test_missing_right_asks_for_another_account(
 async def test_diagnostics_hold_no_credentials_or_sid(
     hass: HomeAssistant, box: FakeFritzBoxServer, hass_client: Any
 ) -> None:
-    entry = await _setup(hass, box)
+    udn = "aaaaaaaa-bbbb-4ccc-8ddd-000000000001"  # a discovered box's
+    entry = await _setup(hass, box, udn=udn)
     await _poll(hass, entry)
     diag = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     text = str(diag)
-    assert PASSWORD not in text and USERNAME not in text
+    assert PASSWORD not in text and USERNAME not in text and udn not in text
     for sid in box.box.sessions:
         assert sid not in text
     assert diag["hub"]["session"]["logins"] == 1

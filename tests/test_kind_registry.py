@@ -22,6 +22,13 @@ def test_manifest_usb_matchers_are_the_kinds_matchers() -> None:
     assert in_manifest == in_kinds
 
 
+def test_manifest_ssdp_matchers_are_the_kinds_matchers() -> None:
+    """SSDP discovery routes to the kind whose matcher fired: both lists must agree."""
+    assert MANIFEST["ssdp"] == [{"st": "urn:schemas-upnp-org:device:fritzbox:1"}]
+    in_kinds = [dict(matcher) for kind in KINDS.values() for matcher in kind.ssdp_matchers]
+    assert MANIFEST["ssdp"] == in_kinds
+
+
 def test_step_ids_are_unique_across_kinds() -> None:
     """Step ids are global to the flow: two kinds may not own the same one."""
     seen: dict[str, str] = {}

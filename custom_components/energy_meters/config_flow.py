@@ -3,7 +3,7 @@ Config flow: a menu of meter kinds, routing, and what every kind shares.
 
 Each kind's steps live in ``<kind>/flow.py`` and are listed in its record
 (``kinds.py``). This module shows the menu, routes a step id to the kind that
-owns it, sends a USB discovery to the kind whose matcher fired, and routes
+owns it, sends a USB or SSDP discovery to the kind whose matcher fired, and routes
 reconfigure, options and config subentries to the entry's kind.
 """
 
@@ -22,6 +22,7 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.core import callback
+from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 from homeassistant.helpers.service_info.usb import UsbServiceInfo
 
 from .const import DOMAIN
@@ -45,6 +46,19 @@ def _usb_kind(info: UsbServiceInfo) -> MeterKind | None:
                 fnmatch((fields.get(name) or "").lower(), pattern.lower())
                 for name, pattern in matcher.items()
             ):
+                return kind
+    return None
+
+
+def _ssdp_kind(info: SsdpServiceInfo) -> MeterKind | None:
+    """Return the kind one of whose SSDP matchers fits (as HA matches: equal values)."""
+    fields = {
+        key.lower(): value
+        for key, value in {**info.upnp, **info.ssdp_headers, "st": info.ssdp_st}.items()
+    }
+    for kind in KINDS.values():
+        for matcher in kind.ssdp_matchers:
+            if all(fields.get(name.lower()) == value for name, value in matcher.items()):
                 return kind
     return None
 
@@ -107,6 +121,13 @@ class EnergyMetersConfigFlow(KindFlowHost, domain=DOMAIN):
             )
         }
         return await kind.usb(self, port)
+
+    async def async_step_ssdp(self, discovery_info: SsdpServiceInfo) -> ConfigFlowResult:
+        """Hand a device that announced itself on the network to the kind that matched it."""
+        kind = _ssdp_kind(discovery_info)
+        if kind is None or kind.ssdp is None:
+            return self.async_abort(reason="not_supported")
+        return await kind.ssdp(self, discovery_info)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None

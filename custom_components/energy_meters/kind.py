@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn, Self
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, ConfigSubentryFlow
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+)
+from homeassistant.core import DOMAIN as HOMEASSISTANT_DOMAIN, HomeAssistant
 from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 import probatio as vol  # HA 2026 ships probatio; `import voluptuous` resolves to its shim
 
+from .const import CONF_KIND
 from .descriptions import (
     MeterBinarySensorEntityDescription,
     MeterButtonEntityDescription,
@@ -37,6 +44,48 @@ class KindFlowHost(ConfigFlow):
         super().__init__()
         #: values a kind's steps carry from one step to the next (a discovered port…)
         self.kind_state: dict[str, Any] = {}
+        #: what this flow's discovery found (kind and address): a second flow for it aborts
+        self.discovered: tuple[str, str] | None = None
+
+    def is_matching(self, other_flow: Self) -> bool:
+        """Tell whether ``other_flow`` discovered the same thing as this one."""
+        return self.discovered is not None and other_flow.discovered == self.discovered
+
+    def abort_if_discovered_elsewhere(self, kind: str, address: str) -> None:
+        """Abort when another flow is already setting up what this discovery found."""
+        self.discovered = (kind, address)
+        if self.hass.config_entries.flow.async_has_matching_flow(self):
+            raise AbortFlow("already_in_progress", translation_domain=HOMEASSISTANT_DOMAIN)
+
+    async def async_claim_discovery(self, unique_id: str) -> None:
+        """Take a discovery's unique ID: the same discovery in progress or ignored aborts."""
+        await self.async_set_unique_id(unique_id)
+        self._abort_if_unique_id_configured()
+
+    def kind_entries(self, kind: str) -> list[EnergyMetersConfigEntry]:
+        """Return the entries of ``kind`` (ignored discoveries left out)."""
+        return [
+            entry
+            for entry in self._async_current_entries(include_ignore=False)
+            if entry.data.get(CONF_KIND) == kind
+        ]
+
+    def abort_configured(
+        self, entry: EnergyMetersConfigEntry, meter: str, updates: Mapping[str, Any]
+    ) -> NoReturn:
+        """
+        Abort: ``entry`` already serves what was discovered; first save ``updates`` to it.
+
+        A loaded entry's update listener reloads it when its data change; one waiting to
+        retry its setup is reloaded now (the device was just seen), as Home Assistant
+        does for a discovery of a configured unique ID.
+        """
+        changed = bool(updates) and self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, **updates}
+        )
+        if changed and entry.state is ConfigEntryState.SETUP_RETRY:
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        raise AbortFlow("already_configured", {"meter": meter, "title": entry.title})
 
     def abort_if_port_used(self, port: str, port_key: str) -> None:
         """Abort when an entry already reads ``port`` (it would be busy anyway)."""
@@ -98,6 +147,7 @@ class KindFlowHost(ConfigFlow):
 
 type StepHandler = Callable[[KindFlowHost, dict[str, Any] | None], Awaitable[ConfigFlowResult]]
 type UsbHandler = Callable[[KindFlowHost, str], Awaitable[ConfigFlowResult]]
+type SsdpHandler = Callable[[KindFlowHost, SsdpServiceInfo], Awaitable[ConfigFlowResult]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,6 +168,9 @@ class MeterKind:
     usb: UsbHandler | None = None
     usb_matchers: tuple[Mapping[str, str], ...] = ()
     """USB matchers (as in the manifest) that route a discovery to this kind."""
+    ssdp: SsdpHandler | None = None
+    ssdp_matchers: tuple[Mapping[str, str], ...] = ()
+    """SSDP matchers (as in the manifest) that route an announcement to this kind."""
     options_schema: vol.Schema | None = None
     subentry_flows: Mapping[str, type[ConfigSubentryFlow]] = field(default_factory=dict)
     sensors: Descriptions[MeterSensorEntityDescription] = ()

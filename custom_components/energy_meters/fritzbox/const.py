@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Final
 
 KIND: Final = "fritzbox"
+CONF_UDN: Final = "udn"
+"""The box's UPnP UDN (without ``uuid:``), kept from a discovery to recognise it at a new address."""
+SSDP_MATCHERS: Final = ({"st": "urn:schemas-upnp-org:device:fritzbox:1"},)
+"""What the box announces (core ``fritzbox`` and ``fritz`` match the same); also in the manifest."""
 CONF_POLL_INTERVAL: Final = "poll_interval"
 DEFAULT_POLL_INTERVAL: Final = 120
 """Seconds: plugs measure about every 2 minutes; polling faster reads the same values."""

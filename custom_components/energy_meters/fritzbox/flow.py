@@ -4,16 +4,26 @@ FRITZ!Box config-flow steps: address and account, validated by logging in.
 The step ids are global to the shared flow: the menu entry is ``fritzbox``; the
 reconfigure and reauth forms are ``fritzbox_reconfigure`` and
 ``fritzbox_reauth_confirm`` (the shared entry points call :func:`async_reconfigure`
-and :func:`async_reauth`).
+and :func:`async_reauth`); a box found by SSDP (:func:`async_fritzbox_ssdp`) asks for
+its account in ``fritzbox_confirm``.
+
+An entry's unique ID is the box serial from ``jason_boxinfo.xml`` (the host when a box
+does not serve it), whether it was added by hand or discovered: the user step and the
+confirm step identify a box the same way. A discovery flow starts with the UPnP UDN as
+its unique ID (so an ignored discovery stays ignored) and recognises a configured box by
+the UDN an earlier discovery saved in its entry, else by its address (the same host, or
+a name that resolves to the announced IP); the entry then learns the UDN.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import ipaddress
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -21,7 +31,13 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.service_info.ssdp import (
+    ATTR_UPNP_FRIENDLY_NAME,
+    ATTR_UPNP_UDN,
+    SsdpServiceInfo,
+)
 import probatio as vol  # HA 2026 ships probatio; `import voluptuous` resolves to its shim
+from yarl import URL
 
 from ..const import CONF_KIND, LOGGER
 from ..kind import KindFlowHost
@@ -34,11 +50,14 @@ from ..protocol.fritzbox.client import (
     AhaNotFritzBoxError,
     AhaRightsError,
 )
-from .const import KIND
+from .const import CONF_UDN, KIND
 
 STEP_RECONFIGURE: Final = f"{KIND}_reconfigure"
 STEP_REAUTH: Final = f"{KIND}_reauth_confirm"
+STEP_CONFIRM: Final = f"{KIND}_confirm"
 DEFAULT_HOST: Final = "fritz.box"
+AHA_HTTP_PORT: Final = 80
+"""A discovered box's web interface (its SSDP location is TR-064, on port 49000)."""
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 BOX_SCHEMA = vol.Schema(
@@ -209,6 +228,112 @@ async def async_step_reauth_confirm(
         step_id=STEP_REAUTH,
         data_schema=flow.add_suggested_values_to_schema(
             REAUTH_SCHEMA, {CONF_USERNAME: entry.data.get(CONF_USERNAME)}
+        ),
+        errors=errors,
+        description_placeholders=placeholders,
+    )
+
+
+# --- SSDP discovery --------------------------------------------------------------------
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+async def _resolves_to(hass: HomeAssistant, host: str, ip: str) -> bool:
+    """Tell whether ``host`` resolves to ``ip`` (no answer: it does not)."""
+    try:
+        addresses = await hass.loop.getaddrinfo(host, None)
+    except OSError:
+        return False
+    return any(address[4][0] == ip for address in addresses)
+
+
+async def _same_box(hass: HomeAssistant, entry_host: str, host: str) -> bool:
+    """Tell whether the entry's host is the announced one, or a name for it, or its IP."""
+    if entry_host == host:
+        return True
+    # one name and one address: does the name resolve to it (two addresses differ)
+    name, address = (entry_host, host) if _ip(host) is not None else (host, entry_host)
+    return (
+        _ip(name) is None and _ip(address) is not None and await _resolves_to(hass, name, address)
+    )
+
+
+def _updates(entry: ConfigEntry[Any], host: str, udn: str) -> dict[str, Any]:
+    """
+    Return what a discovery teaches a configured box's entry: its UDN, its new IP address.
+
+    Only an IP address moves (scheme and port kept): a name the user typed (``fritz.box``)
+    still names the box, as core keeps it.
+    """
+    updates: dict[str, Any] = {CONF_UDN: udn} if udn and entry.data.get(CONF_UDN) != udn else {}
+    url = URL(entry.data[CONF_HOST])
+    if url.host != host and _ip(url.host or "") is not None and _ip(host) is not None:
+        updates[CONF_HOST] = str(url.with_host(host))
+    return updates
+
+
+async def async_fritzbox_ssdp(
+    flow: KindFlowHost, discovery_info: SsdpServiceInfo
+) -> ConfigFlowResult:
+    """Take a box that announced itself: recognise a configured one, else ask its account."""
+    host = URL(discovery_info.ssdp_location or "").host
+    if not host:
+        return flow.async_abort(reason="not_supported")
+    if (ip := _ip(host)) is not None and ip.version == 6 and ip.is_link_local:
+        return flow.async_abort(reason="fritzbox_ipv6_link_local")
+    udn = str(discovery_info.upnp.get(ATTR_UPNP_UDN) or "").removeprefix("uuid:")
+    name = str(discovery_info.upnp.get(ATTR_UPNP_FRIENDLY_NAME) or f"FRITZ!Box {host}")
+    if udn:
+        await flow.async_claim_discovery(udn)
+    entries = flow.kind_entries(KIND)
+    for entry in entries:  # the UDN first: the box may have a new address
+        if udn and entry.data.get(CONF_UDN) == udn:
+            flow.abort_configured(entry, name, _updates(entry, host, udn))
+    for entry in entries:
+        if await _same_box(flow.hass, URL(entry.data[CONF_HOST]).host or "", host):
+            flow.abort_configured(entry, name, _updates(entry, host, udn))
+    flow.abort_if_discovered_elsewhere(KIND, host)
+    flow.kind_state.update(
+        host=host,
+        url=str(URL.build(scheme="http", host=host, port=AHA_HTTP_PORT)),
+        udn=udn,
+        name=name,
+    )
+    flow.context["title_placeholders"] = {"name": name}
+    return await async_step_fritzbox_confirm(flow, None)
+
+
+async def async_step_fritzbox_confirm(
+    flow: KindFlowHost, user_input: dict[str, Any] | None
+) -> ConfigFlowResult:
+    """Ask the account of a discovered box: the user step's checks, errors and messages."""
+    found = flow.kind_state
+    errors: dict[str, str] = {}
+    placeholders = {"block_time": "0", "name": found["name"], "host": found["host"]}
+    if user_input is not None:
+        data = {CONF_HOST: found["url"], CONF_VERIFY_SSL: False, **user_input}
+        if probe := await _probe(flow, data, errors, placeholders):
+            entry = flow.hass.config_entries.async_entry_for_domain_unique_id(
+                flow.handler, probe.unique_id
+            )
+            await flow.async_claim_meter(
+                probe.unique_id,
+                found["name"],
+                # the box under another address, or under one that did not resolve
+                updates=_updates(entry, found["host"], found["udn"]) if entry else None,
+            )
+            udn = {CONF_UDN: found["udn"]} if found["udn"] else {}
+            return flow.async_create_entry(
+                title=found["name"], data={CONF_KIND: KIND, **data, CONF_HOST: probe.url, **udn}
+            )
+    return flow.async_show_form(
+        step_id=STEP_CONFIRM,
+        data_schema=flow.add_suggested_values_to_schema(
+            REAUTH_SCHEMA, {k: v for k, v in (user_input or {}).items() if k != CONF_PASSWORD}
         ),
         errors=errors,
         description_placeholders=placeholders,
