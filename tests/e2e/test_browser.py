@@ -7,8 +7,9 @@ websocket API (``energy/save_prefs``), and three hours of hourly statistics are
 imported for them (``recorder/import_statistics``): the recorder compiles the
 first hourly statistic only at the next full hour, so without them the
 dashboard would show "There is no data" and none of our names. Debian's
-headless Chromium (from the Debian root, started here, no browser downloaded)
-is driven over its DevTools protocol by ``devtools/screenshots.py``: it logs in
+headless Chromium (``chromium-headless-shell``, in the Debian root; started
+here, nothing downloaded at run time) is driven over its DevTools protocol by
+``devtools/screenshots.py``, with no traffic but to 127.0.0.1: it logs in
 with the dev account and captures the integration page, one device page per
 meter kind of the demo, the add-integration menu (our flow's first step) and the
 Energy dashboard (each tab, and its settings page).
@@ -157,13 +158,19 @@ class Demo:
 
 @pytest.fixture
 def chromium() -> str:
-    """Debian's Chromium: in the Debian root (scripts/_env.sh installs it), or ``$EM_CHROMIUM``."""
-    found = os.environ.get("EM_CHROMIUM") or shutil.which("chromium")
+    """Debian's headless Chromium (scripts/_env.sh installs it in the Debian root), or ``$EM_CHROMIUM``."""
+    found = (
+        os.environ.get("EM_CHROMIUM")
+        or shutil.which("chromium-headless-shell")
+        or shutil.which("chromium")
+    )
     if found:
         return found
     if os.environ.get("CI") or os.environ.get("EM_IN_SYSROOT"):
-        pytest.fail("no chromium: scripts/_env.sh installs it in the Debian root")
-    pytest.skip("no chromium on this host (apt-get install chromium, or set EM_CHROMIUM)")
+        pytest.fail("no chromium-headless-shell: scripts/_env.sh installs it in the Debian root")
+    pytest.skip(
+        "no Chromium on this host: apt-get install chromium-headless-shell, or set EM_CHROMIUM"
+    )
 
 
 @pytest.fixture
