@@ -2,16 +2,14 @@
 Screenshots of the demo as a new user sees it, and a check of what they show.
 
 Drives a headless Chromium over the DevTools protocol (aiohttp websockets, no
-other dependency) against a running ``scripts/develop``::
+other dependency) against a running ``scripts/develop``; the Debian root has
+Chromium's headless shell (``scripts/_env.sh``), which ``--chromium`` starts::
 
-    # on the host (Debian: apt-get install chromium), in another terminal:
-    chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage
-        --remote-debugging-port=9222 --user-data-dir=/tmp/em-chromium &   # one line
-    scripts/run 'python -m devtools.screenshots artifacts/screenshots'
+    scripts/run 'python -m devtools.screenshots --chromium chromium-headless-shell'
 
-The chroot of ``scripts/run`` shares the host's network, so it reaches a
-Chromium started on the host; ``--chromium PATH`` starts one itself instead
-(when the script runs where Chromium is installed).
+Without ``--chromium`` it connects to a Chromium already listening on
+``--devtools`` (default http://127.0.0.1:9222; the chroot of ``scripts/run``
+shares the host's network, so that one may run on the host).
 
 It logs in with the dev account through Home Assistant's REST auth flow and
 puts the tokens into ``localStorage.hassTokens`` before the frontend loads, so
