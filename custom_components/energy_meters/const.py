@@ -19,7 +19,9 @@ CONF_BAUDRATE: Final = "baudrate"
 # options: update policy
 CONF_COUNTER_INTERVAL: Final = "counter_interval"
 CONF_POWER_INTERVAL: Final = "power_interval"
-DEFAULT_COUNTER_INTERVAL: Final = 30
+DEFAULT_COUNTER_INTERVAL: Final = 300
+"""Counters and slow values at most every 5 minutes: the recorder's statistics period,
+so each 5-minute statistic still gets a fresh counter (power stays at 5 s)."""
 DEFAULT_POWER_INTERVAL: Final = 5
 
 

@@ -123,6 +123,9 @@ FRITZBOX_SENSORS: Final[tuple[MeterSensorEntityDescription, ...]] = (
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         suggested_display_precision=2,
         cadence=Cadence.FAST,
+        # derived (power / voltage), nothing the power does not show: off by default,
+        # which saves 720 state rows a day per plug
+        entity_registry_enabled_default=False,
     ),
     _sensor(
         "temperature",

@@ -62,6 +62,7 @@ MIN_OUTAGE: Final = 1800.0
 """An increase read this long (s) after the reading before it is spread over the hours
 (or three poll intervals, if longer: a slow poll is not an outage)."""
 SHORT_PERIOD: Final = 300
+TOLERANCE_WH: Final = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,15 +106,16 @@ def outage_between(
     return Outage(before_at, before_value, after_at, after_value, now)
 
 
-def hours_to_rewrite(outage: Outage, first_start: float) -> list[float]:
+def hours_to_rewrite(first_start: float, written_at: float) -> list[float]:
     """
     Return the end of each hourly row to rewrite.
 
     From the hour starting at ``first_start`` (the row of the last reading before the
-    outage) to the last full hour before the first reading after it was published.
+    outage) to the last full hour before ``written_at``, the start of the 5-minute
+    row that first holds the reading after it.
     """
     first_end = math.floor(first_start / HOUR) * HOUR + HOUR
-    last_end = math.floor(outage.published_at / HOUR) * HOUR
+    last_end = math.floor(written_at / HOUR) * HOUR
     return [float(end) for end in range(int(first_end), int(last_end) + 1, HOUR)]
 
 
@@ -211,14 +213,14 @@ class OutageFill:
             _rows_since, self.hass, entity_id, outage, float(published)
         )
         if rows is None:
-            return False  # the period of the first reading is not compiled yet
-        before_row, after_state, unit = rows
+            return False  # the first reading after it is not in the statistics yet
+        before_row, written_at, after_state, unit = rows
         if before_row is None or before_row.get("state") is None:
             LOGGER.debug("%s: no hourly row before the outage to continue", entity_id)
             self.pending.pop(key, None)
             return True
         low = float(before_row["state"])
-        ends = hours_to_rewrite(outage, float(before_row["start"]))
+        ends = hours_to_rewrite(float(before_row["start"]), written_at)
         history: list[Point] = []
         try:
             stats = await self.client.device_stats(coordinator.device.ain)
@@ -260,13 +262,15 @@ class OutageFill:
 
 def _rows_since(
     hass: HomeAssistant, entity_id: str, outage: Outage, published: float
-) -> tuple[dict[str, Any] | None, float, str] | None:
+) -> tuple[dict[str, Any] | None, float, float, str] | None:
     """
-    Find the hourly row before the outage, the first state after it, and the unit.
+    Find the hourly row before the outage, the first row after it, and the unit.
 
-    The row is the newest one starting at or before the hour of the last reading
-    before the outage (within a week); the state is that of the 5-minute row of the
-    first reading after it. None until that row is compiled. Runs in the executor.
+    The row before is the newest one starting at or before the hour of the last
+    reading before the outage (within a week). The row after is the first 5-minute row
+    whose state holds the first reading after the outage (the state may be written a
+    while after the reading: the update policy): its start and state. None until the
+    recorder has compiled it. Runs in the executor.
     """
     ids = {entity_id}
     metadata = get_metadata(hass, statistic_ids=ids)
@@ -280,8 +284,15 @@ def _rows_since(
         period="5minute",
         types={"state"},
     ).get(entity_id, [])
-    after_state = short[0].get("state") if short else None
-    if after_state is None:
+    after = next(
+        (
+            row
+            for row in short
+            if row.get("state") is not None and float(row["state"]) >= outage.after - TOLERANCE_WH
+        ),
+        None,
+    )
+    if after is None or after.get("state") is None:
         return None
     hour_start = math.floor(outage.before_at / HOUR) * HOUR
     hourly = query(
@@ -290,4 +301,4 @@ def _rows_since(
         types={"state", "sum"},
     ).get(entity_id, [])
     before = [dict(row) for row in hourly if float(row["start"]) <= hour_start]
-    return (before[-1] if before else None), float(after_state), unit
+    return (before[-1] if before else None), float(after["start"]), float(after["state"]), unit
