@@ -284,15 +284,12 @@ def _rows_since(
         period="5minute",
         types={"state"},
     ).get(entity_id, [])
-    after = next(
-        (
-            row
-            for row in short
-            if row.get("state") is not None and float(row["state"]) >= outage.after - TOLERANCE_WH
-        ),
-        None,
-    )
-    if after is None or after.get("state") is None:
+    written = [
+        (float(row["start"]), state)
+        for row in short
+        if (state := row.get("state")) is not None and state >= outage.after - TOLERANCE_WH
+    ]
+    if not written:
         return None
     hour_start = math.floor(outage.before_at / HOUR) * HOUR
     hourly = query(
@@ -301,4 +298,4 @@ def _rows_since(
         types={"state", "sum"},
     ).get(entity_id, [])
     before = [dict(row) for row in hourly if float(row["start"]) <= hour_start]
-    return (before[-1] if before else None), float(after["start"]), float(after["state"]), unit
+    return (before[-1] if before else None), written[0][0], float(written[0][1]), unit
