@@ -346,3 +346,28 @@ class HassClient:
         """All entity states."""
         states: list[dict[str, Any]] = self.request("GET", "/api/states")
         return states
+
+    def diagnostics(self, entry_id: str) -> Any:
+        """Download an entry's diagnostics, as the *Download diagnostics* button does."""
+        return self.request("GET", f"/api/diagnostics/config_entry/{entry_id}")
+
+
+def leaked_secrets(texts: Mapping[str, str], secrets: Iterable[str]) -> list[str]:
+    """
+    Return ``"<where>: <secret>"`` for each secret found in one of the texts.
+
+    A secret counts in any case and, for hex keys, with or without separators;
+    secrets shorter than 6 characters are skipped (they would match by chance).
+    """
+    found: list[str] = []
+    for where, text in texts.items():
+        folded = text.lower()
+        squeezed = "".join(ch for ch in folded if ch.isalnum())
+        for secret in secrets:
+            needle = secret.lower()
+            if len(needle) < 6:
+                continue
+            plain = "".join(ch for ch in needle if ch.isalnum())
+            if needle in folded or (len(plain) >= 16 and plain in squeezed):
+                found.append(f"{where}: {secret}")
+    return found
