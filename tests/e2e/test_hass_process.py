@@ -9,6 +9,7 @@ a live entity state read back from ``/api/states``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+import json
 from pathlib import Path
 import socket
 import subprocess
@@ -17,7 +18,13 @@ import time
 
 import pytest
 
-from devtools.hass_runner import HassClient, prepare_config, start_hass, stop_process
+from devtools.hass_runner import (
+    HassClient,
+    leaked_secrets,
+    prepare_config,
+    start_hass,
+    stop_process,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("socket_enabled")]
 
@@ -201,8 +208,14 @@ def test_config_flow_over_rest_creates_live_entities(tmp_path: Path, tic_pty: Pa
         # and no delivery point (the simulator's standard-mono profile)
         text = log.read_text(encoding="utf-8")
         assert "DEBUG" in text
-        for secret in ("041875097317", "01234567890123"):
-            assert secret not in text, secret
+        secrets = ("041875097317", "01234567890123")
+        # nor does any entry's diagnostics, downloaded as the UI's button does
+        texts = {"log": text}
+        for entry in client.entries():
+            diagnostics = client.diagnostics(entry["entry_id"])
+            assert diagnostics["data"], entry["title"]
+            texts[f"diagnostics of {entry['title']}"] = json.dumps(diagnostics)
+        assert leaked_secrets(texts, secrets) == []
     except BaseException:
         print(log.read_text(encoding="utf-8", errors="replace")[-5000:])
         raise
