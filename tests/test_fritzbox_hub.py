@@ -67,15 +67,13 @@ async def test_devices_behind_the_box_with_units(
     )
     assert power is not None and float(power.state) == pytest.approx(512.34)
     assert power.attributes["unit_of_measurement"] == "W"
-    assert float(_state(hass, entity_registry, "sensor", f"{PLUG}_voltage")) == pytest.approx(
-        227.292
-    )
-    # the current (power / voltage) exists, off by default: it says nothing the power does not
-    current = entity_registry.async_get_entity_id("sensor", DOMAIN, f"{PLUG}_current")
-    assert current is not None
-    registry_entry = entity_registry.async_get(current)
-    assert registry_entry is not None
-    assert registry_entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    # voltage and current (power / voltage) exist, off by default (see the catalogue)
+    for key in ("voltage", "current"):
+        entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, f"{PLUG}_{key}")
+        registry_entry = entity_registry.async_get(entity_id or "")
+        assert registry_entry is not None
+        assert registry_entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert hub.listed[PLUG].data.values["voltage"] == pytest.approx(227.292)
     assert hub.listed[PLUG].data.values["current"] == pytest.approx(2.254)
     assert _state(hass, entity_registry, "binary_sensor", f"{PLUG}_switch_on") == "on"
     # energy waits for a confirming reading (counter guard)

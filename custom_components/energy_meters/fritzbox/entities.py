@@ -115,6 +115,9 @@ FRITZBOX_SENSORS: Final[tuple[MeterSensorEntityDescription, ...]] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfElectricPotential.VOLT,
         suggested_display_precision=1,
+        # the mains voltage, the same at every plug and read better at the meter: off by
+        # default (it would add a state row at every poll for each plug)
+        entity_registry_enabled_default=False,
     ),
     _sensor(
         "current",
