@@ -8,6 +8,11 @@ into HDLC segments with 2-byte addresses. Faults: ``wrong_key`` (ciphered with a
 key), ``truncated`` (half a frame), ``bad_fcs`` (a flipped byte in every frame).
 
 Run: ``python -m simulators.dlms --pty /tmp/dlms`` or ``--tcp 127.0.0.1:7301``.
+
+``--truth-log PATH`` logs every energy register pushed (and glitches) for tests
+(:mod:`simulators.oracle`); ``--commands`` reads one-shot faults for the next push from
+stdin: ``glitch spike|drop|digit`` (a wrong 1.8.0, ciphered and checked like any push),
+``bad_fcs``, ``truncated``, ``wrong_key``, ``garbage`` (random bytes instead of the push).
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+import random
 
 from custom_components.energy_meters.protocol.dlms.cipher import encipher_glo
 from custom_components.energy_meters.protocol.dlms.hdlc import HdlcFrame, encode_frame
 from custom_components.energy_meters.protocol.obis import parse_obis
 from simulators.iec62056_port import PtyPort
+from simulators.oracle import GLITCH_KINDS, TruthLog, read_commands, wrong_value
 
 TEST_KEY = bytes.fromhex("000102030405060708090A0B0C0D0E0F")
 """The simulator's encryption key (the Green Book example key)."""
@@ -77,15 +84,26 @@ class DlmsMeterModel:
     frequency_chz: int = 5001  # 0.01 Hz
     invocation_counter: int = 1
     extra: list[bytes] = field(default_factory=list)
+    truth: TruthLog = field(default_factory=lambda: TruthLog(None))
+    glitch: str | None = None
+    """One-shot: the next push carries a wrong 1.8.0 of this kind."""
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     def notification(self) -> bytes:
         """One plain DataNotification (tag 0x0F, no date-time)."""
         self.import_wh += self.step_wh
+        self.truth.true(self.name, "1.8.0", self.import_wh)
+        self.truth.true(self.name, "2.8.0", self.export_wh)
+        import_wh = self.import_wh
+        if self.glitch is not None:
+            import_wh = wrong_value(self.glitch, self.import_wh, self.rng)
+            self.truth.glitch(self.name, "1.8.0", import_wh, self.glitch)
+            self.glitch = None
         runs = [
             _obis("0-0:42.0.0"),
             _octets(self.name.encode("ascii")),
             _obis("1-0:1.8.0"),
-            _u32(self.import_wh),
+            _u32(import_wh),
             _scaler_unit(0, 30),
             _obis("1-0:2.8.0"),
             _u32(self.export_wh),
@@ -135,27 +153,49 @@ class DlmsPushSimulator:
         self.key = key
         self.authentication_key = authentication_key
         self.pushes = 0
+        self.oneshot: set[str] = set()
+        """Faults of the next push only (``bad_fcs``, ``truncated``, ``wrong_key``, ``garbage``)."""
 
     def next_push(self) -> bytes:
         """Return the bytes of the next push (every HDLC frame of it)."""
+        oneshot, self.oneshot = self.oneshot, set()
         apdu = self.model.notification()
         if self.key is not None:
             self.model.invocation_counter += 1
+            wrong_key = self.faults.wrong_key or "wrong_key" in oneshot
             apdu = encipher_glo(
                 apdu,
                 system_title=SYSTEM_TITLE,
                 invocation_counter=self.model.invocation_counter,
-                key=OTHER_KEY if self.faults.wrong_key else self.key,
+                key=OTHER_KEY if wrong_key else self.key,
                 authentication_key=self.authentication_key,
             )
         frames = hdlc_frames(apdu)
-        if self.faults.bad_fcs:
+        if self.faults.bad_fcs or "bad_fcs" in oneshot:
             frames = [f[:10] + bytes((f[10] ^ 0x20,)) + f[11:] for f in frames]
         data = b"".join(frames)
-        if self.faults.truncated:
+        if self.faults.truncated or "truncated" in oneshot:
             data = data[: len(data) // 2]
+        if "garbage" in oneshot:
+            data = self.model.rng.randbytes(len(data))
         self.pushes += 1
         return data
+
+    def handle_command(self, line: str) -> str | None:
+        """Apply one stdin command to the next push; return the reply."""
+        words = line.split()
+        if not words:
+            return None
+        if words[0] == "glitch":
+            kind = words[1] if len(words) > 1 else "spike"
+            if kind not in GLITCH_KINDS:
+                return f"error: unknown glitch {kind!r}"
+            self.model.glitch = kind
+        elif words[0] in ("bad_fcs", "truncated", "wrong_key", "garbage"):
+            self.oneshot.add(words[0])
+        else:
+            return f"error: unknown command {words[0]!r}"
+        return "ok"
 
 
 async def push_forever(
@@ -201,9 +241,15 @@ async def _main() -> None:
     parser.add_argument("--plain", action="store_true", help="no ciphering")
     for fault in ("wrong_key", "truncated", "bad_fcs"):
         parser.add_argument(f"--{fault.replace('_', '-')}", action="store_true")
+    parser.add_argument("--truth-log", type=Path, help="oracle file (JSON lines)")
+    parser.add_argument("--commands", action="store_true", help="one-shot faults on stdin")
     args = parser.parse_args()
     faults = DlmsFaults(**{f: getattr(args, f) for f in DlmsFaults.__dataclass_fields__})
-    sim = DlmsPushSimulator(faults=faults, key=None if args.plain else TEST_KEY)
+    model = DlmsMeterModel(truth=TruthLog(args.truth_log))
+    sim = DlmsPushSimulator(model, faults=faults, key=None if args.plain else TEST_KEY)
+    if args.commands:
+        commands = asyncio.create_task(read_commands(sim.handle_command))
+        commands.add_done_callback(lambda _task: None)
     await serve_push(sim.next_push, args.period, args.pty, args.tcp)
 
 

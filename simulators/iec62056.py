@@ -12,6 +12,11 @@ Faults: ``echo`` (a half-duplex head: every byte the client sends comes back),
 (the data message stops half-way), ``silent`` (never answers).
 
 Run: ``python -m simulators.iec62056 --pty /tmp/iec --serial 12345678`` or ``--tcp 127.0.0.1:7201``.
+
+``--truth-log PATH`` logs every energy register sent (and glitches) for tests
+(:mod:`simulators.oracle`); ``--commands`` reads one-shot faults for the next readout from
+stdin: ``glitch spike|drop|digit`` (a wrong 1.8.0 with a valid BCC), ``bad_bcc``,
+``truncated``, ``garbage`` (random bytes instead of the data message).
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from decimal import Decimal
 from functools import reduce
 from operator import xor
 from pathlib import Path
+import random
 
 from simulators.iec62056_port import MeterPort, PtyPort, StreamPort
+from simulators.oracle import GLITCH_KINDS, TruthLog, read_commands, wrong_value
 from simulators.tic_transport import uart_mismatch
 
 BAUD_CHARS = {"0": 300, "1": 600, "2": 1200, "3": 2400, "4": 4800, "5": 9600, "6": 19200}
@@ -58,6 +65,12 @@ class IecMeterModel:
     currents: tuple[str, str, str] = ("1.23", "0.87", "2.01")
     frequency: str = "50.01"
     extra_lines: list[str] = field(default_factory=list)
+    truth: TruthLog = field(default_factory=lambda: TruthLog(None))
+    glitch: str | None = None
+    """One-shot: the next data block carries a wrong 1.8.0 of this kind."""
+    oneshot: set[str] = field(default_factory=set)
+    """One-shot faults of the next readout (``bad_bcc``, ``truncated``, ``garbage``)."""
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     def identification(self) -> bytes:
         """``/LGZ5ZMD…`` CR LF."""
@@ -66,14 +79,25 @@ class IecMeterModel:
     def data_block(self) -> bytes:
         """Return the data lines, ``!`` line included."""
         self.import_kwh += self.import_step_kwh
+        registers = {
+            "1.8.0": f"{self.import_kwh:010.3f}",
+            "1.8.1": f"{self.import_kwh * Decimal('0.6'):010.3f}",
+            "1.8.2": f"{self.import_kwh * Decimal('0.4'):010.3f}",
+            "2.8.0": f"{self.export_kwh:010.3f}",
+        }
+        for code, text in registers.items():
+            self.truth.true(self.serial, code, int(Decimal(text) * 1000))
+        if self.glitch is not None:
+            true_wh = int(Decimal(registers["1.8.0"]) * 1000)
+            sent = wrong_value(self.glitch, true_wh, self.rng)
+            registers["1.8.0"] = f"{Decimal(sent) / 1000:010.3f}"
+            self.truth.glitch(self.serial, "1.8.0", sent, self.glitch)
+            self.glitch = None
         lines = [
             "F.F(00000000)",
             f"C.1.0({self.serial})",
             f"0.0.0({self.serial})",
-            f"1.8.0({self.import_kwh:010.3f}*kWh)",
-            f"1.8.1({self.import_kwh * Decimal('0.6'):010.3f}*kWh)",
-            f"1.8.2({self.import_kwh * Decimal('0.4'):010.3f}*kWh)",
-            f"2.8.0({self.export_kwh:010.3f}*kWh)",
+            *(f"{code}({text}*kWh)" for code, text in registers.items()),
             f"16.7.0({self.power_kw:06.3f}*kW)",
             *(f"{c}.7({v}*V)" for c, v in zip((32, 52, 72), self.voltages, strict=True)),
             *(f"{c}.7({v}*A)" for c, v in zip((31, 51, 71), self.currents, strict=True)),
@@ -188,13 +212,38 @@ class IecMeterSimulator:
             if port.client_baudrate() in (None, wanted):
                 break
         await asyncio.sleep(0.2)  # tr >= 200 ms before the data at the new speed
-        message = data_message(self.model.data_block(), bad_bcc=self.faults.bad_bcc)
-        if self.faults.truncated:
+        oneshot, self.model.oneshot = self.model.oneshot, set()
+        bad_bcc = self.faults.bad_bcc or "bad_bcc" in oneshot
+        message = data_message(self.model.data_block(), bad_bcc=bad_bcc)
+        truncated = self.faults.truncated or "truncated" in oneshot
+        if truncated:
             message = message[: len(message) // 2]
+        if "garbage" in oneshot:
+            message = bytes(b | 0x80 for b in self.model.rng.randbytes(len(message)))
         await self._send(port, message)
-        if not self.faults.truncated:
+        if not truncated:
             self.readouts += 1
         self._inbox.clear()
+
+
+ONESHOT_FAULTS = frozenset({"bad_bcc", "truncated", "garbage"})
+
+
+def handle_command(model: IecMeterModel, line: str) -> str | None:
+    """Apply one stdin command to the next readout; return the reply."""
+    words = line.split()
+    if not words:
+        return None
+    if words[0] == "glitch":
+        kind = words[1] if len(words) > 1 else "spike"
+        if kind not in GLITCH_KINDS:
+            return f"error: unknown glitch {kind!r}"
+        model.glitch = kind
+    elif words[0] in ONESHOT_FAULTS:
+        model.oneshot.add(words[0])
+    else:
+        return f"error: unknown command {words[0]!r}"
+    return "ok"
 
 
 async def _main() -> None:
@@ -204,9 +253,14 @@ async def _main() -> None:
     parser.add_argument("--serial", default="12345678")
     for fault in ("echo", "refuse_switch", "bad_bcc", "truncated", "silent"):
         parser.add_argument(f"--{fault.replace('_', '-')}", action="store_true")
+    parser.add_argument("--truth-log", type=Path, help="oracle file (JSON lines)")
+    parser.add_argument("--commands", action="store_true", help="one-shot faults on stdin")
     args = parser.parse_args()
     faults = IecFaults(**{f: getattr(args, f) for f in IecFaults.__dataclass_fields__})
-    model = IecMeterModel(serial=args.serial)
+    model = IecMeterModel(serial=args.serial, truth=TruthLog(args.truth_log))
+    if args.commands:
+        commands = asyncio.create_task(read_commands(lambda line: handle_command(model, line)))
+        commands.add_done_callback(lambda _task: None)
     if args.pty:
         async with PtyPort(args.pty) as port:
             await IecMeterSimulator(model, faults).serve(port)

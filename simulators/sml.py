@@ -7,18 +7,25 @@ message with its CRC, the file escaped and closed with its CRC (CRC-16/X.25, as
 ``smllib`` checks it). Faults: ``bad_crc`` (a flipped value byte), ``truncated``.
 
 Run: ``python -m simulators.sml --pty /tmp/sml`` or ``--tcp 127.0.0.1:7401``.
+
+``--truth-log PATH`` logs every energy register pushed (in Wh, 0.1 Wh resolution) and
+every glitch for tests (:mod:`simulators.oracle`); ``--commands`` reads one-shot faults for
+the next push from stdin: ``glitch spike|drop|digit`` (a wrong 1.8.0 with valid CRCs),
+``bad_crc``, ``truncated``, ``garbage`` (random bytes instead of the file).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+import random
 
 from custom_components.energy_meters.protocol.dlms.hdlc import crc16_x25
 from custom_components.energy_meters.protocol.obis import parse_obis
 from simulators.dlms import serve_push
+from simulators.oracle import GLITCH_KINDS, TruthLog, read_commands, wrong_value
 
 ESCAPE = b"\x1b\x1b\x1b\x1b"
 SERVER_ID = bytes.fromhex("0a01454d480000b8ef15")
@@ -95,16 +102,28 @@ class SmlMeterModel:
     power_w: int = 456
     voltages_dv: tuple[int, int, int] = (2301, 2298, 2310)
     sequence: int = 0
+    truth: TruthLog = field(default_factory=lambda: TruthLog(None))
+    glitch: str | None = None
+    """One-shot: the next file carries a wrong 1.8.0 of this kind."""
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     def file(self) -> bytes:
         """Return the next SML file."""
         self.import_dwh += self.step_dwh
         self.sequence += 1
+        meter = self.server_id.hex()
+        self.truth.true(meter, "1.8.0", self.import_dwh / 10)
+        self.truth.true(meter, "2.8.0", self.export_dwh / 10)
+        import_dwh = self.import_dwh
+        if self.glitch is not None:
+            import_dwh = wrong_value(self.glitch, self.import_dwh, self.rng)
+            self.truth.glitch(meter, "1.8.0", import_dwh / 10, self.glitch)
+            self.glitch = None
         tid = self.sequence.to_bytes(4, "big")
         entries = [
             entry("1-0:96.50.1*1", octets(b"EMH")),
             entry("1-0:0.0.9", octets(self.server_id)),
-            entry("1-0:1.8.0", unsigned(self.import_dwh, 8), unit=30, scaler=-1),
+            entry("1-0:1.8.0", unsigned(import_dwh, 8), unit=30, scaler=-1),
             entry("1-0:2.8.0", unsigned(self.export_dwh, 8), unit=30, scaler=-1),
             entry("1-0:16.7.0", signed(self.power_w, 4), unit=27, scaler=0),
             *(
@@ -140,16 +159,37 @@ class SmlPushSimulator:
         self.model = model or SmlMeterModel()
         self.faults = faults or SmlFaults()
         self.pushes = 0
+        self.oneshot: set[str] = set()
+        """Faults of the next push only (``bad_crc``, ``truncated``, ``garbage``)."""
 
     def next_push(self) -> bytes:
         """Return the next file, faults applied."""
+        oneshot, self.oneshot = self.oneshot, set()
         data = self.model.file()
-        if self.faults.bad_crc:
+        if self.faults.bad_crc or "bad_crc" in oneshot:
             data = data[:60] + bytes((data[60] ^ 0x01,)) + data[61:]
-        if self.faults.truncated:
+        if self.faults.truncated or "truncated" in oneshot:
             data = data[: len(data) // 2]
+        if "garbage" in oneshot:
+            data = self.model.rng.randbytes(len(data))
         self.pushes += 1
         return data
+
+    def handle_command(self, line: str) -> str | None:
+        """Apply one stdin command to the next push; return the reply."""
+        words = line.split()
+        if not words:
+            return None
+        if words[0] == "glitch":
+            kind = words[1] if len(words) > 1 else "spike"
+            if kind not in GLITCH_KINDS:
+                return f"error: unknown glitch {kind!r}"
+            self.model.glitch = kind
+        elif words[0] in ("bad_crc", "truncated", "garbage"):
+            self.oneshot.add(words[0])
+        else:
+            return f"error: unknown command {words[0]!r}"
+        return "ok"
 
 
 async def _main() -> None:
@@ -157,10 +197,14 @@ async def _main() -> None:
     parser.add_argument("--pty", type=Path)
     parser.add_argument("--tcp", help="host:port")
     parser.add_argument("--period", type=float, default=2.0)
+    parser.add_argument("--truth-log", type=Path, help="oracle file (JSON lines)")
+    parser.add_argument("--commands", action="store_true", help="one-shot faults on stdin")
     args = parser.parse_args()
-    await serve_push(
-        SmlPushSimulator().next_push, args.period, args.pty, args.tcp or "127.0.0.1:7401"
-    )
+    sim = SmlPushSimulator(SmlMeterModel(truth=TruthLog(args.truth_log)))
+    if args.commands:
+        commands = asyncio.create_task(read_commands(sim.handle_command))
+        commands.add_done_callback(lambda _task: None)
+    await serve_push(sim.next_push, args.period, args.pty, args.tcp or "127.0.0.1:7401")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,13 @@ like ser2net) the reader is assumed to run at the meter's nominal speed.
 
 While running: SIGUSR1 toggles pause (silence, like an unplugged dongle), SIGUSR2 makes
 the next frame carry a counter glitch; with ``--commands`` stdin accepts ``pause``,
-``resume``, ``glitch``, ``overrun [s]``, ``set NAME VALUE`` and ``stats``.
+``resume``, ``glitch [spike|drop|digit]``, ``overrun [s]``, ``set NAME VALUE``, ``stats``,
+``unplug [s]`` (the pty disappears for that long, or the TCP server stops listening and
+drops its clients: a reader restart; the meter keeps counting) and ``garbage [n]`` (the
+next n frames are followed by random bytes).
+
+``--truth-log PATH`` appends every true counter value the meter emits, and every glitched
+value sent instead, to a JSON-lines oracle (:mod:`simulators.oracle`).
 """
 
 from __future__ import annotations
@@ -30,14 +36,15 @@ import contextlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 import math
+from pathlib import Path
 import random
 import signal
-import sys
 import time
 from typing import TYPE_CHECKING
 
 from custom_components.energy_meters.protocol.tic.framing import TicMode
 from custom_components.energy_meters.protocol.tic.horodate import PARIS
+from simulators.oracle import GLITCH_KINDS, TruthLog, one_digit_changed, read_commands
 from simulators.tic_model import (
     PROFILES,
     ConstantLoad,
@@ -98,6 +105,7 @@ class Glitch:
     label: str
     true_value: int
     sent_value: int
+    kind: str = ""
 
 
 def is_counter(label: str) -> bool:
@@ -107,13 +115,17 @@ def is_counter(label: str) -> bool:
     )
 
 
-def glitch_groups(groups: list[Group], rng: random.Random, *, jump: bool) -> Glitch | None:
+def glitch_groups(
+    groups: list[Group], rng: random.Random, *, jump: bool, kind: str | None = None
+) -> Glitch | None:
     """
     Replace one non-zero counter in ``groups`` (in place) with a wrong value.
 
-    ``jump`` adds 900 000 Wh, otherwise 1 000 Wh are removed: the checksum stays valid
-    because the group is encoded afterwards.
+    ``kind`` ``spike`` (or ``jump``) adds 900 000 Wh, ``drop`` (or not ``jump``) removes
+    1 000 Wh, ``digit`` replaces one digit (tens to ten-thousands) with another: the
+    checksum stays valid because the group is encoded afterwards.
     """
+    kind = kind or ("spike" if jump else "drop")
     candidates = [
         i
         for i, (label, data, _) in enumerate(groups)
@@ -124,9 +136,12 @@ def glitch_groups(groups: list[Group], rng: random.Random, *, jump: bool) -> Gli
     i = rng.choice(candidates)
     label, data, horodate = groups[i]
     true_value = int(data)
-    sent = (true_value + 900_000) % 1_000_000_000 if jump else true_value - 1000
+    if kind == "digit":
+        sent = one_digit_changed(true_value, rng, len(data))
+    else:
+        sent = (true_value + 900_000) % 1_000_000_000 if kind == "spike" else true_value - 1000
     groups[i] = (label, f"{sent:0{len(data)}d}", horodate)
-    return Glitch(label, true_value, sent)
+    return Glitch(label, true_value, sent, kind)
 
 
 @dataclass(slots=True)
@@ -181,6 +196,7 @@ class TicSimulator:
         faults: Faults | None = None,
         clock: Callable[[], datetime] | None = None,
         load: LoadProfile | None = None,
+        truth: TruthLog | None = None,
     ) -> None:
         """
         Create a simulator.
@@ -199,6 +215,10 @@ class TicSimulator:
         self._running = asyncio.Event()
         self._running.set()
         self._glitch_jump = True
+        self._glitch_kind: str | None = None
+        self.truth = truth or TruthLog(None)
+        self.garbage_frames = 0
+        """The next N frames are followed by random bytes (one-shot garbage)."""
 
     @property
     def mode(self) -> TicMode:
@@ -224,10 +244,18 @@ class TicSimulator:
         """Start sending again (with a new frame)."""
         self._running.set()
 
-    def glitch_next_counter(self, *, jump: bool | None = None) -> None:
-        """Make the next frame carry one wrong counter (+900000 Wh or -1000 Wh)."""
+    def glitch_next_counter(self, *, jump: bool | None = None, kind: str | None = None) -> None:
+        """
+        Make the next frame carry one wrong counter (+900000 Wh or -1000 Wh).
+
+        ``kind`` (:data:`GLITCH_KINDS`) picks the wrong value instead: a ``digit`` glitch
+        changes one digit of the counter.
+        """
+        if kind is not None and kind not in GLITCH_KINDS:
+            raise ValueError(f"unknown glitch {kind!r}")
         if jump is not None:
             self._glitch_jump = jump
+        self._glitch_kind = kind
         self.faults.counter_glitch = True
 
     def trigger_overrun(self, seconds: float = 30.0) -> None:
@@ -241,15 +269,23 @@ class TicSimulator:
         groups = self.model.groups(now or self._clock())
         glitch = None
         if faults.counter_glitch:
-            glitch = glitch_groups(groups, rng, jump=self._glitch_jump)
+            true_groups = list(groups)
+            glitch = glitch_groups(groups, rng, jump=self._glitch_jump, kind=self._glitch_kind)
             faults.counter_glitch = False
-            self._glitch_jump = not self._glitch_jump
+            if self._glitch_kind is None:
+                self._glitch_jump = not self._glitch_jump
+            self._glitch_kind = None
+            self._log_truth(true_groups, glitch)
+        else:
+            self._log_truth(groups, None)
         eot = faults.eot_rate > 0 and rng.random() < faults.eot_rate
         data, corrupted = build_frame(
             groups, self.mode, rng, bad_checksum_rate=faults.bad_checksum_rate, eot=eot
         )
         garbage = b""
-        if faults.garbage_rate > 0 and rng.random() < faults.garbage_rate:
+        forced = self.garbage_frames > 0
+        self.garbage_frames -= forced
+        if forced or (faults.garbage_rate > 0 and rng.random() < faults.garbage_rate):
             noise = bytearray(rng.randbytes(rng.randint(4, 48)))
             noise[rng.randrange(len(noise))] |= 0x80
             garbage = bytes(noise)
@@ -264,6 +300,15 @@ class TicSimulator:
         if glitch is not None:
             stats.glitches.append(glitch)
         return Emission(data + garbage, groups, self.tx_baud, corrupted, eot, garbage, glitch)
+
+    def _log_truth(self, groups: list[Group], glitch: Glitch | None) -> None:
+        """Log the true counters of a frame and, if any, the glitched value sent instead."""
+        serial = self.profile.serial
+        for label, data, _ in groups:
+            if is_counter(label) and data.isdigit():
+                self.truth.true(serial, label, int(data))
+        if glitch is not None:
+            self.truth.glitch(serial, glitch.label, glitch.sent_value, glitch.kind)
 
     def gap_seconds(self, emission: Emission) -> float:
         """Silence after a frame: 16.7-33.4 ms, standard frames at most ~1 per second."""
@@ -325,7 +370,9 @@ def handle_command(sim: TicSimulator, line: str) -> str | None:
         if words[0] == "stats":
             return str({k: v for k, v in asdict(sim.stats).items() if k != "glitches"})
         if words[0] == "glitch":
-            sim.glitch_next_counter()
+            sim.glitch_next_counter(kind=words[1] if len(words) > 1 else None)
+        elif words[0] == "garbage":
+            sim.garbage_frames += int(words[1]) if len(words) > 1 else 1
         elif words[0] == "set" and len(words) == 3:
             apply_fault(sim, f"{words[1]}={words[2]}")
         else:
@@ -335,27 +382,58 @@ def handle_command(sim: TicSimulator, line: str) -> str | None:
     return "ok"
 
 
+class Unplugger:
+    """``unplug [s]``: the reader's line goes away for a while, then comes back."""
+
+    def __init__(
+        self, sim: TicSimulator, pty: SocatPty | None, server: TcpMeterServer | None
+    ) -> None:
+        """Act on the pty pair or on the TCP server."""
+        self.sim, self.pty, self.server = sim, pty, server
+        self.task: asyncio.Task[None] | None = None
+        self.unplugs = 0
+
+    def handle(self, line: str) -> str | None:
+        """Take ``unplug`` commands; pass the others to :func:`handle_command`."""
+        words = line.split()
+        if words[:1] != ["unplug"]:
+            return handle_command(self.sim, line)
+        if self.task is not None and not self.task.done():
+            return "error: already unplugged"
+        self.task = asyncio.create_task(self._unplug(float(words[1]) if len(words) > 1 else 5.0))
+        return "ok"
+
+    async def _unplug(self, seconds: float) -> None:
+        self.unplugs += 1
+        if self.pty is not None:
+            self.sim.pause()  # no write to a pty being torn down
+            await asyncio.sleep(0.1)
+            await self.pty.stop()
+            await asyncio.sleep(seconds)
+            await self.pty.start()
+            self.pty.set_speed(self.sim.tx_baud)
+            self.sim.resume()
+        elif self.server is not None:
+            await self.server.close()  # ser2net restarted: clients dropped, port closed
+            await asyncio.sleep(seconds)
+            await self.server.start()
+
+
 async def _commands(sim: TicSimulator) -> None:
     """Apply commands read from stdin until EOF."""
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    except ValueError, OSError:
-        return  # stdin is a regular file or closed: no commands
-    while line := (await reader.readline()).decode(errors="replace"):
-        if (reply := handle_command(sim, line)) is not None:
-            print(reply, flush=True)
+    await read_commands(lambda line: handle_command(sim, line))
 
 
 async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> None:
     """Run the simulator described by parsed CLI ``args`` until ``stop`` (or SIGTERM)."""
+    truth = TruthLog(args.truth_log)
     sim = TicSimulator(
         args.profile,
         seed=args.seed,
         speed_factor=args.speed_factor,
         clock=SimulatedClock(args.start) if args.start is not None else None,
         load=ConstantLoad(args.load_va) if args.load_va is not None else None,
+        truth=truth,
     )
     for spec in args.fault:
         apply_fault(sim, spec)
@@ -366,10 +444,9 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> 
     loop.add_signal_handler(signal.SIGUSR1, lambda: sim.resume() if sim.paused else sim.pause())
     loop.add_signal_handler(signal.SIGUSR2, sim.glitch_next_counter)
     tasks: list[asyncio.Task[None]] = []
-    if args.commands:
-        tasks.append(asyncio.create_task(_commands(sim)))
     server: TcpMeterServer | None = None
     pty: SocatPty | None = None
+    unplugger: Unplugger | None = None
     try:
         if args.tcp:
             host, _, port = args.tcp.rpartition(":")
@@ -380,15 +457,22 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> 
             pty.set_speed(sim.tx_baud)
             print(f"{sim.profile.name}: open {pty.path} (writing to {pty.sim_path})", flush=True)
             tasks.append(asyncio.create_task(sim.run(pty)))
+        unplugger = Unplugger(sim, pty, server)
+        if args.commands:
+            tasks.append(asyncio.create_task(read_commands(unplugger.handle)))
         await stop.wait()
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if unplugger is not None and unplugger.task is not None:
+            unplugger.task.cancel()
+            await asyncio.gather(unplugger.task, return_exceptions=True)
         if server is not None:
             await server.close()
         if pty is not None:
             await pty.stop()
+        truth.close()
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2):
             loop.remove_signal_handler(sig)
 
@@ -429,6 +513,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--commands", action="store_true", help="read commands from stdin (see above)"
+    )
+    parser.add_argument(
+        "--truth-log",
+        type=Path,
+        metavar="PATH",
+        help="append the true counter values and the glitches sent (JSON lines)",
     )
     args = parser.parse_args(argv)
     if args.speed_factor <= 0:

@@ -14,6 +14,15 @@ and the sharky heat telegram are replayed as published: they are a neighbour
 the user has not added yet, and a heat meter.
 
     python -m simulators.wmbus --out config/wmbus/simulation_energy_meters.txt --hours 24
+
+For tests: ``--meter ID:START_L:L_PER_TELEGRAM:INTERVAL_S`` (repeated) picks the meters,
+``--rewrite S`` how often the file is rewritten with current counters (atomically: a
+running wmbusmeters keeps the file it opened), ``--glitches`` puts wrong telegrams among
+the true ones (per meter, every two minutes of replay: a volume of 0, a short telegram
+without the volume record, a 99 999.999 m³ spike), and ``--truth-log PATH`` logs every true
+volume the files hold and every glitched one (:mod:`simulators.oracle`). wmbusmeters
+replays a file from its start each time it (re)starts, so glitches recur after each
+start and a true value is logged when it first appears in a file, not when it is sent.
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ import sys
 import threading
 import time
 from typing import Final
+
+from simulators.oracle import TruthLog
 
 IPERL_HEADER: Final = "1844AE4C"
 IPERL_TAIL: Final = "68077A55000000"
@@ -59,6 +70,19 @@ def iperl_telegram(meter_id: str, litres: int, max_flow_lh: int = 0) -> str:
     return f"{IPERL_HEADER}{_id_bytes(meter_id)}{IPERL_TAIL}0413{volume}023B{flow}"
 
 
+def short_iperl_telegram(meter_id: str, max_flow_lh: int = 0) -> str:
+    """Build an iPerl telegram cut short: no volume record (no ``total_m3`` printed)."""
+    flow = max_flow_lh.to_bytes(2, "little").hex().upper()
+    return f"12{IPERL_HEADER[2:]}{_id_bytes(meter_id)}{IPERL_TAIL}023B{flow}"
+
+
+GLITCH_PERIOD: Final = 120
+"""Seconds of replay between two glitches of the same kind and meter."""
+GLITCH_OFFSETS: Final = {"zero": 35, "short": 75, "spike": 115}
+SPIKE_LITRES: Final = 99_999_999
+"""A spike's volume (99 999.999 m³: above any true value of the simulated meters)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SimulatedWaterMeter:
     """A water meter: id, start volume (L), litres per telegram, seconds between telegrams."""
@@ -81,19 +105,36 @@ def simulation_lines(
     *,
     neighbours: bool = True,
     elapsed: int = 0,
+    glitches: bool = False,
+    truth: TruthLog | None = None,
 ) -> list[str]:
     """
     Telegram lines for ``seconds`` of time, in order (``+N`` = seconds since start).
 
     ``elapsed``: seconds the meters have already been running, so a file written
     later starts from higher counters (a replay restarted by a reload never goes back).
+    ``glitches``: wrong telegrams among the true ones (see the module doc); ``truth``
+    gets every true volume and every glitch.
     """
     events: list[tuple[int, str]] = []
-    for meter in meters:
+    for index, meter in enumerate(meters):
         done = elapsed // meter.interval
         for n, at in enumerate(range(0, seconds, meter.interval)):
             litres = meter.start_litres + (done + n) * meter.litres_per_telegram
             events.append((at, iperl_telegram(meter.meter_id, litres)))
+            if truth is not None:
+                truth.true(meter.meter_id, "total", litres)
+        if not glitches:
+            continue
+        for kind, offset in GLITCH_OFFSETS.items():
+            for at in range(offset + 3 * index, seconds, GLITCH_PERIOD):
+                if kind == "short":
+                    events.append((at, short_iperl_telegram(meter.meter_id)))
+                    continue
+                wrong = 0 if kind == "zero" else SPIKE_LITRES
+                events.append((at, iperl_telegram(meter.meter_id, wrong)))
+                if truth is not None:
+                    truth.glitch(meter.meter_id, "total", wrong, kind)
     if neighbours:
         events.extend((at, MULTICAL21_AES) for at in range(5, seconds, 60))
         events.extend((at, SHARKY_HEAT) for at in range(10, seconds, 120))
@@ -106,8 +147,36 @@ def write_simulation(path: Path, lines: Sequence[str]) -> Path:
     if not path.name.startswith("simulation"):
         raise ValueError("wmbusmeters only replays files named simulation*")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    # atomically: a wmbusmeters replaying the old file keeps reading the file it opened
+    partial = path.with_name(f".{path.name}.tmp")
+    partial.write_text("\n".join(lines) + "\n", encoding="ascii")
+    partial.replace(path)
     return path
+
+
+def parse_meter(text: str) -> SimulatedWaterMeter:
+    """``ID:START_L:L_PER_TELEGRAM:INTERVAL_S`` -> a meter."""
+    meter_id, start, step, interval = text.split(":")
+    _id_bytes(meter_id)
+    return SimulatedWaterMeter(meter_id, int(start), int(step), int(interval))
+
+
+class _NewOnly(TruthLog):
+    """A truth log that records each (meter, value, kind) once, however often files repeat it."""
+
+    def __init__(self, path: Path | None) -> None:
+        super().__init__(path)
+        self._seen: set[tuple[str, float, str | None]] = set()
+
+    def true(self, meter: str, counter: str, value: float) -> None:
+        if (meter, value, None) not in self._seen:
+            self._seen.add((meter, value, None))
+            self._write(meter, counter, value, None)
+
+    def glitch(self, meter: str, counter: str, value: float, kind: str) -> None:
+        if (meter, value, kind) not in self._seen:
+            self._seen.add((meter, value, kind))
+            self._write(meter, counter, value, kind)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,12 +191,26 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="seconds the meters have run (default: since 2026-01-01, from the clock)",
     )
+    parser.add_argument("--meter", type=parse_meter, action="append", default=[])
+    parser.add_argument("--rewrite", type=float, default=REWRITE_SECONDS)
+    parser.add_argument("--no-neighbours", action="store_true")
+    parser.add_argument("--glitches", action="store_true")
+    parser.add_argument("--truth-log", type=Path)
     args = parser.parse_args(argv)
     seconds = int(args.hours * 3600)
+    meters = args.meter or list(DEV_WATER_METERS)
+    truth = _NewOnly(args.truth_log) if args.truth_log is not None else None
 
     def _write() -> Path:
         elapsed = args.elapsed if args.elapsed is not None else int(time.time() - DEMO_EPOCH)
-        lines = simulation_lines(DEV_WATER_METERS, seconds, elapsed=elapsed)
+        lines = simulation_lines(
+            meters,
+            seconds,
+            elapsed=elapsed,
+            neighbours=not args.no_neighbours,
+            glitches=args.glitches,
+            truth=truth,
+        )
         return write_simulation(args.out, lines)
 
     path = _write()
@@ -138,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
     # rewritten every minute: whenever wmbusmeters (re)starts, it replays current counters
-    while not done.wait(REWRITE_SECONDS):
+    while not done.wait(args.rewrite):
         _write()
     return 0
 

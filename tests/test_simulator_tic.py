@@ -828,11 +828,11 @@ def test_model_start_time_anchors_integration() -> None:
 async def test_commands_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from simulators import tic
+    from simulators import oracle, tic
 
     read_fd, write_fd = os.pipe()
     with os.fdopen(read_fd, "rb", buffering=0) as stdin:
-        monkeypatch.setattr(tic.sys, "stdin", stdin)
+        monkeypatch.setattr(oracle.sys, "stdin", stdin)
         sim = TicSimulator("standard-mono")
         os.write(write_fd, b"pause\nset eot_rate 0.5\n\n")
         os.close(write_fd)
@@ -845,12 +845,12 @@ async def test_commands_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_commands_without_usable_stdin(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from simulators import tic
+    from simulators import oracle, tic
 
     regular = tmp_path / "stdin.txt"
     regular.write_text("pause\n")
     with regular.open("rb") as stdin:
-        monkeypatch.setattr(tic.sys, "stdin", stdin)
+        monkeypatch.setattr(oracle.sys, "stdin", stdin)
         sim = TicSimulator("standard-mono")
         await tic._commands(sim)  # a regular file cannot be watched: ignored
     assert not sim.paused
