@@ -110,7 +110,7 @@ def iec_entry(port: str, **data: Any) -> MockConfigEntry:
     """An IEC 62056-21 entry for the simulator's meter."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title=f"IEC 62056-21 {IEC_SERIAL}",
+        title=f"IEC 62056-21 {IEC_SERIAL[-4:]}",
         unique_id=IEC_SERIAL,
         version=1,
         minor_version=2,

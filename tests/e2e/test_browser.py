@@ -59,7 +59,7 @@ EN = json.loads(
 GRID = (
     ("sensor.linky_total_energy_drawn", None),
     ("sensor.linky_producer_total_energy_drawn", "sensor.linky_producer_total_energy_injected"),
-    ("sensor.landis_gyr_12345678_energy_import", "sensor.landis_gyr_12345678_energy_export"),
+    ("sensor.landis_gyr_5678_energy_import", "sensor.landis_gyr_5678_energy_export"),
 )
 DEVICES = ("sensor.washing_machine_energy", "sensor.fridge_energy")
 WATER = ("sensor.kitchen_water_total_volume", "sensor.garden_water_total_volume")

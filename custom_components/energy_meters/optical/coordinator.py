@@ -108,7 +108,8 @@ class _OpticalDevice:
         manufacturer = manufacturer_of(self.manufacturer_flag)
         return DeviceInfo(
             identifiers={(DOMAIN, self.device_key)},
-            name=f"{manufacturer or 'Meter'} {self.device_key[-8:]}",
+            # the last four characters, as Linky: names become entity IDs, logs, diagnostics
+            name=f"{manufacturer or 'Meter'} {self.device_key[-4:]}",
             manufacturer=manufacturer,
             model=PROTOCOL_NAMES[self.protocol],
             serial_number=self.device_key,

@@ -182,7 +182,12 @@ def check_key(
 
 
 def _title(found: Found, identity: str) -> str:
-    return f"{PROTOCOL_NAMES[found.protocol]} {identity}"
+    """
+    Name the entry by protocol and the identity's last four characters (as Linky does).
+
+    Titles reach logs and diagnostics; the full identity stays in the entry's data.
+    """
+    return f"{PROTOCOL_NAMES[found.protocol]} {identity[-4:]}"
 
 
 async def _create(
