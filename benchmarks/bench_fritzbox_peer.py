@@ -49,7 +49,6 @@ from bench_home import (
 
 from devtools.hass_runner import (
     HassClient,
-    HassError,
     prepare_config,
     start_hass,
     stop_process,
@@ -135,8 +134,6 @@ async def one_run(args: argparse.Namespace, name: str, workdir: Path) -> PeerRun
         await asyncio.to_thread(client.wait_until_up, 600, hass)
         await asyncio.to_thread(client.onboard_or_login, config_dir / ".dev_onboarded")
         assert client.token is not None
-        with contextlib.suppress(HassError):
-            await asyncio.to_thread(client.websocket, {"type": "http/config/promote"})
         counter = EventCounter(client.base_url, client.token)
         tasks.append(asyncio.create_task(counter.run()))
         await asyncio.wait_for(counter.ready.wait(), 30)

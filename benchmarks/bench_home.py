@@ -476,14 +476,7 @@ async def one_run(args: argparse.Namespace, *, with_entries: bool, workdir: Path
         await asyncio.to_thread(client.wait_until_up, 600, hass)
         await asyncio.to_thread(client.onboard_or_login, config_dir / ".dev_onboarded")
         assert client.token is not None
-        # HA 2026.10 migrates the YAML http port to a *pending* config and restarts to
-        # revert it after 5 min unless it is confirmed: confirm it, as a user would
-        try:
-            await asyncio.to_thread(client.websocket, {"type": "http/config/promote"})
-        except HassError as err:
-            _say(f"http config not promoted: {err}")
-        else:
-            _say("http config (port) promoted")
+        # onboard_or_login also confirms the YAML http port (else HA reverts it in 5 min)
         counter = EventCounter(client.base_url, client.token)
         tasks.append(asyncio.create_task(counter.run()))
         await asyncio.wait_for(counter.ready.wait(), 30)

@@ -156,11 +156,7 @@ def _run(
     client = HassClient(url)
     _say("waiting for Home Assistant (the first start installs the frontend)")
     client.wait_until_up(timeout=600, proc=hass)
-    client.onboard_or_login(config_dir / ".dev_onboarded")
-    if args.port != DEFAULT_PORT:
-        # HA 2026 keeps an http: block from YAML as a pending config and reverts it (with a
-        # restart) after 5 minutes unless it is confirmed
-        client.websocket({"type": "http/config/promote"})
+    client.onboard_or_login(config_dir / ".dev_onboarded")  # also confirms the http: port
     _add_missing_entries(client)
     _say(
         f"ready: {url}  user {DEV_USER!r}  password {DEV_PASSWORD!r}"

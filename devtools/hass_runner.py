@@ -247,6 +247,21 @@ class HassClient:
                 {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID},
             )
         state_file.write_text(json.dumps({"user": DEV_USER}), encoding="utf-8")
+        self.promote_http_config()
+
+    def promote_http_config(self) -> bool:
+        """
+        Confirm a pending HTTP configuration; False if there was none to confirm.
+
+        HA 2026.10 keeps the YAML ``http:`` block (our port) as a *pending* configuration
+        and, unless it is confirmed, reverts it with a restart five minutes after each
+        start: a run longer than that would lose its Home Assistant midway.
+        """
+        try:
+            self.websocket({"type": "http/config/promote"})
+        except HassError:
+            return False
+        return True
 
     def _exchange_code(self, code: str) -> None:
         tokens = self.request(
