@@ -619,3 +619,12 @@ async def test_debug_logs_hold_no_key(
     assert await hass.config_entries.async_unload(entry.entry_id)
     for key in (right, wrong):
         assert key not in caplog.text and key.lower() not in caplog.text
+    # nor the meter's id (its serial), wmbusmeters' own forwarded lines included; the test
+    # harness's mock storage prints what it would save: not a log of Home Assistant's
+    logged = "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if not record.name.startswith("pytest_homeassistant_custom_component")
+    )
+    assert "wmbusmeters" in logged
+    assert "76348799" not in logged

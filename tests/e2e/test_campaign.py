@@ -38,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import itertools
+import json
 import math
 from pathlib import Path
 import re
@@ -47,9 +48,14 @@ from typing import Any
 import pytest
 
 from custom_components.energy_meters.const import DEFAULT_COUNTER_INTERVAL
-from devtools.hass_runner import HassClient
+from devtools.hass_runner import HassClient, leaked_secrets
+from simulators.dlms import DlmsMeterModel
+from simulators.iec62056 import IecMeterModel
+from simulators.sml import SERVER_ID as SML_SERVER_ID
+from simulators.tic_model import PRM, PROFILES
 from simulators.wmbus import DEMO_EPOCH
 from tests.e2e.campaign_rig import (
+    BOX_PASSWORD,
     PLUGS,
     STAT_UNITS,
     UNAVAILABLE,
@@ -610,10 +616,29 @@ def test_glitch_campaign_keeps_statistics_exact(
         assert not verdict.problems, "\n".join(verdict.problems)
         unhandled = [line for line in hass.log.read_text().splitlines() if UNHANDLED.search(line)]
         assert not unhandled, unhandled
+        # secrets: every entry's diagnostics (downloaded over the API, as the UI button does)
+        # and the log (our logger at debug level) hold no password, PRM or full serial
+        texts = {"log": hass.log.read_text(errors="replace")}
+        for name, entry_id in entries.items():
+            texts[f"diagnostics of {name}"] = json.dumps(client.diagnostics(entry_id))
+        assert leaked_secrets(texts, campaign_secrets()) == []
     except BaseException:
         if hass.log.exists():
             print(hass.log.read_text(errors="replace")[-6000:])
         raise
+
+
+def campaign_secrets() -> list[str]:
+    """The run's secrets, from the simulators' own definitions (not from our code)."""
+    return [
+        BOX_PASSWORD,
+        PRM,
+        *(PROFILES[name].serial for name in ("historic-mono-tempo", "standard-producer")),
+        IecMeterModel().serial,
+        DlmsMeterModel().name,
+        SML_SERVER_ID.hex(),
+        *(meter_id for meter_id, *_ in WATER_METERS),
+    ]
 
 
 def report(

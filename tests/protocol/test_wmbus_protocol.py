@@ -19,7 +19,12 @@ from custom_components.energy_meters.protocol.wmbus.config import (
     write_config_dir,
 )
 from custom_components.energy_meters.protocol.wmbus.fields import Quantity, field_unit, is_total
-from custom_components.energy_meters.protocol.wmbus.output import Problem, classify, parse_line
+from custom_components.energy_meters.protocol.wmbus.output import (
+    Problem,
+    classify,
+    mask_meter_ids,
+    parse_line,
+)
 from simulators.wmbus import (
     DEV_WATER_METERS,
     iperl_telegram,
@@ -330,3 +335,10 @@ def test_simulation_file(tmp_path: Path) -> None:
     assert main(["--out", str(out), "--hours", "0.01", "--exit", "--elapsed", "200"]) == 0
     first = out.read_text().splitlines()[0]
     assert first == f"telegram=|{iperl_telegram('33225544', 123_529 + 10 * 7)}|+0"
+
+
+def test_meter_ids_are_shortened_for_logs() -> None:
+    line = "(wmbus) telegram from 76348799 (kamstrup) and 1234abcd; not 123456789 nor 7634"
+    assert mask_meter_ids(line) == (
+        "(wmbus) telegram from …8799 (kamstrup) and …abcd; not 123456789 nor 7634"
+    )

@@ -28,11 +28,11 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.storage import Store
 
-from ..const import CONF_DEVICE, DOMAIN, LOGGER
+from ..const import CONF_DEVICE, DOMAIN, LOGGER, short_id
 from ..hub import Hub
 from ..protocol.wmbus.config import MeterConfig, uses_stdin, write_config_dir
 from ..protocol.wmbus.heard import HeardMeter, HeardMeters, replay_telegrams, split_hex
-from ..protocol.wmbus.output import Problem, Telegram, classify
+from ..protocol.wmbus.output import Problem, Telegram, classify, mask_meter_ids
 from ..protocol.wmbus.supervisor import RunEnded, Supervisor
 from .const import (
     BINARY_NOT_FOUND,
@@ -226,7 +226,7 @@ class WmbusHub(Hub):
             self.entry.title,
             ended.reason,
             ended.returncode,
-            " | ".join(ended.diagnostics[-3:]),
+            mask_meter_ids(" | ".join(ended.diagnostics[-3:])),
         )
         self.receiver.publish(running=False, restarts=self.supervisor.restarts)
 
@@ -252,19 +252,20 @@ class WmbusHub(Hub):
         if heard is not None and heard.meter_id in self.meters:
             self.heard.forget(heard.meter_id)
         elif heard is not None:
-            LOGGER.debug("%s: heard %s", self.entry.title, heard.label)
+            LOGGER.debug("%s: heard %s", self.entry.title, mask_meter_ids(heard.label))
             return
         if message is None or (
             message.problem is Problem.NO_DRIVER_FOUND and message.subject not in self.meters
         ):  # a neighbour no driver knows is not ours to report
-            LOGGER.debug("%s: wmbusmeters: %s", self.entry.title, line)
+            LOGGER.debug("%s: wmbusmeters: %s", self.entry.title, mask_meter_ids(line))
             return
-        LOGGER.warning("%s: wmbusmeters: %s", self.entry.title, message.text)
+        LOGGER.warning("%s: wmbusmeters: %s", self.entry.title, mask_meter_ids(message.text))
         if (key := _METER_PROBLEMS.get(message.problem)) is not None:
             coordinator = self.meters.get(message.subject)
             if coordinator is None:
                 return
-            coordinator.set_problem(key, meter_id=message.subject)
+            # the failure is logged when the meter goes unavailable: its id shortened
+            coordinator.set_problem(key, meter_id=short_id(message.subject))
             self._issue(
                 self._meter_issue(message.subject), key, coordinator.subentry.title, message.subject
             )

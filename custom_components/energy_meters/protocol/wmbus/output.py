@@ -138,6 +138,20 @@ _RULES: Final[tuple[tuple[Problem, re.Pattern[str]], ...]] = (
 )
 
 
+_METER_ID_RE: Final = re.compile(r"(?<![0-9A-Fa-f])([0-9A-Fa-f]{4})([0-9A-Fa-f]{4})(?![0-9A-Fa-f])")
+
+
+def mask_meter_ids(text: str) -> str:
+    """
+    Shorten every 8-digit meter id in ``text`` to its last four (for logs).
+
+    A wM-Bus id is the meter's serial: it identifies a home, so what reaches the log
+    (wmbusmeters' own lines included) carries ``…5544``, as our coordinator names do.
+    Other 8-digit numbers (dates) are shortened too: harmless in a log line.
+    """
+    return _METER_ID_RE.sub(r"…\2", text)
+
+
 def classify(line: str) -> Message | None:
     """Return what a stderr (or non-JSON stdout) line reports, or None."""
     text = line.strip()

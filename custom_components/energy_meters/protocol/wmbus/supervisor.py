@@ -33,7 +33,7 @@ from pathlib import Path
 import signal
 from typing import Final
 
-from .output import Telegram, parse_line
+from .output import Telegram, mask_meter_ids, parse_line
 
 LOGGER: Final = logging.getLogger(__name__)
 BACKOFF: Final = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
@@ -200,7 +200,7 @@ class Supervisor:
                     break
                 if ended.reason is not ExitReason.SPAWN_FAILED and self._delivered:
                     attempt = 0
-                LOGGER.debug("wmbusmeters run ended: %s", ended)
+                LOGGER.debug("wmbusmeters run ended: %s", mask_meter_ids(str(ended)))
                 self.restarts += 1
                 self.state = State.RESTARTING
                 self._on_ended(ended)
