@@ -29,6 +29,7 @@ import time
 from typing import Any
 
 from devtools.hass_runner import REPO, HassClient, prepare_config, start_hass, stop_process
+from simulators.dlms import TEST_KEY as DLMS_KEY
 from simulators.oracle import read_truth
 
 COMPONENTS = ("api", "config", "onboarding", "recorder", "history", "energy")
@@ -138,16 +139,17 @@ def make_simulators(work: Path) -> dict[str, Simulator]:
         + ["--load-va", "3000", "--start", "2026-06-15T07:00", "--seed", "4"],
         [{"next_step_id": "linky"}, {"device": f"socket://127.0.0.1:{port}", "name": "Linky"}],
     )
-    for name, module, extra in (
-        ("iec", "simulators.iec62056", []),
-        ("dlms", "simulators.dlms", ["--plain", "--period", "5"]),
-        ("sml", "simulators.sml", ["--period", "2"]),
+    for name, module, extra, last_step in (
+        ("iec", "simulators.iec62056", [], {}),
+        # ciphered pushes (AES-GCM, the simulator's key): the flow asks for the key
+        ("dlms", "simulators.dlms", ["--period", "5"], {"key": DLMS_KEY.hex().upper()}),
+        ("sml", "simulators.sml", ["--period", "2"], {}),
     ):
         port = free_port()
         add(
             name,
             [module, "--tcp", f"127.0.0.1:{port}", *extra],
-            [{"next_step_id": "optical"}, {"device": f"socket://127.0.0.1:{port}"}, {}],
+            [{"next_step_id": "optical"}, {"device": f"socket://127.0.0.1:{port}"}, last_step],
         )
     replay = work / "wmbus" / "simulation_campaign.txt"
     meters = [f"--meter={m}:{s}:{step}:{every}" for m, s, step, every in WATER_METERS]

@@ -49,7 +49,7 @@ import pytest
 
 from custom_components.energy_meters.const import DEFAULT_COUNTER_INTERVAL
 from devtools.hass_runner import HassClient, leaked_secrets
-from simulators.dlms import DlmsMeterModel
+from simulators.dlms import TEST_KEY as DLMS_KEY, DlmsMeterModel
 from simulators.iec62056 import IecMeterModel
 from simulators.sml import SERVER_ID as SML_SERVER_ID
 from simulators.tic_model import PRM, PROFILES
@@ -632,6 +632,7 @@ def campaign_secrets() -> list[str]:
     """The run's secrets, from the simulators' own definitions (not from our code)."""
     return [
         BOX_PASSWORD,
+        DLMS_KEY.hex(),
         PRM,
         *(PROFILES[name].serial for name in ("historic-mono-tempo", "standard-producer")),
         IecMeterModel().serial,
