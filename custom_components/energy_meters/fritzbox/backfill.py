@@ -52,8 +52,6 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from homeassistant.components.recorder.models import (
     StatisticData,
-    StatisticMeanType,
-    StatisticMetaData,
 )
 from homeassistant.components.recorder.statistics import (
     async_import_statistics,
@@ -78,7 +76,7 @@ from ..protocol.fritzbox.history import (
     hourly_counters,
 )
 from .coordinator import max_energy_rate
-from .gapfill import OutageFill, outage_between
+from .gapfill import OutageFill, outage_between, own_energy_metadata
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -246,15 +244,7 @@ class EnergyBackfill:
         shift = (boundary_counter - base) + bridge - first.sum
         async_import_statistics(
             self.hass,
-            StatisticMetaData(
-                mean_type=StatisticMeanType.NONE,
-                has_sum=True,
-                name=None,
-                source="recorder",
-                statistic_id=entity_id,
-                unit_class=EnergyConverter.UNIT_CLASS,
-                unit_of_measurement=unit,
-            ),
+            own_energy_metadata(entity_id, unit),
             statistics,
         )
         get_instance(self.hass).async_adjust_statistics(

@@ -151,6 +151,19 @@ def outage_counters(
     return result
 
 
+def own_energy_metadata(entity_id: str, unit: str) -> StatisticMetaData:
+    """Metadata of an energy sensor's own statistics (what the recorder compiles for it)."""
+    return StatisticMetaData(
+        mean_type=StatisticMeanType.NONE,
+        has_sum=True,
+        name=None,
+        source="recorder",
+        statistic_id=entity_id,
+        unit_class=EnergyConverter.UNIT_CLASS,
+        unit_of_measurement=unit,
+    )
+
+
 class OutageFill:
     """Keeps the outages of one box's plugs and rewrites their hours once compiled."""
 
@@ -232,15 +245,7 @@ class OutageFill:
         convert = EnergyConverter.converter_factory(UnitOfEnergy.WATT_HOUR, unit)
         async_import_statistics(
             self.hass,
-            StatisticMetaData(
-                mean_type=StatisticMeanType.NONE,
-                has_sum=True,
-                name=None,
-                source="recorder",
-                statistic_id=entity_id,
-                unit_class=EnergyConverter.UNIT_CLASS,
-                unit_of_measurement=unit,
-            ),
+            own_energy_metadata(entity_id, unit),
             [
                 StatisticData(
                     start=dt_util.utc_from_timestamp(end - HOUR),
